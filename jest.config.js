@@ -1,0 +1,27 @@
+// One jest run for the whole workspace: a project per package plus the
+// cross-package suite in test/. ts-jest transpiles only (isolatedModules);
+// `pnpm typecheck` does the type checking, so tests stay fast.
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }],
+};
+const moduleNameMapper = { '^@fittech/([a-z]+)$': '<rootDir>/packages/$1/src' };
+const project = (name, roots) => ({
+  displayName: name,
+  rootDir: __dirname,
+  roots,
+  testEnvironment: 'node',
+  testMatch: ['**/*.test.ts'],
+  transform,
+  moduleNameMapper,
+});
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    project('shared', ['<rootDir>/packages/shared/test']),
+    project('api', ['<rootDir>/packages/api/test']),
+    project('manifests', ['<rootDir>/packages/manifests/test']),
+    project('infra', ['<rootDir>/packages/infra/test']),
+    project('platform', ['<rootDir>/test']),
+  ],
+};

@@ -1,0 +1,284 @@
+import { z } from 'zod';
+
+/**
+ * The FitTech configuration schema: the single source of truth for every
+ * artifact. Everything two artifacts must agree on (names, ports, paths,
+ * versions) is decided here, at synth time.
+ */
+
+/** Kubernetes versions EKS offers in standard support that run native sidecars (≥ 1.29). */
+export const SUPPORTED_KUBERNETES_VERSIONS = ['1.32', '1.33', '1.34', '1.35'] as const;
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A DNS-1123 label: what Kubernetes requires of names and label values used as names. */
+export const dns1123Label = (maxLength = 63) =>
+  z
+    .string()
+    .max(maxLength, { message: `must be at most ${maxLength} characters` })
+    .regex(DNS1123_LABEL, {
+      message:
+        'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
+    });
+
+export const port = z
+  .number({ message: 'must be a port number' })
+  .int({ message: 'must be a whole number' })
+  .min(1, { message: 'must be a port between 1 and 65535' })
+  .max(65535, { message: 'must be a port between 1 and 65535' });
+
+const httpPath = z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, {
+  message: 'must be an absolute URL path such as "/health"',
+});
+
+const cpuQuantity = z.string().regex(/^(\d+m|\d+(\.\d{1,3})?)$/, {
+  message: 'must be a CPU quantity such as "250m" or "0.5"',
+});
+const memoryQuantity = z.string().regex(/^\d+(Ki|Mi|Gi)$/, {
+  message: 'must be a memory quantity in Ki, Mi or Gi such as "128Mi"',
+});
+
+const resourceList = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
+const containerResources = z.strictObject({ requests: resourceList, limits: resourceList });
+
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, {
+    message: 'must be an IPv4 CIDR block such as "10.0.0.0/16"',
+  })
+  .refine((s) => s.split('/')[0]!.split('.').every((o) => Number(o) <= 255), {
+    message: 'has an octet above 255',
+  });
+
+const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, {
+  message: 'must be an AWS region such as "us-east-1"',
+});
+
+const iamArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, {
+  message: 'must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/deploy"',
+});
+
+/** An image reference pinned to a tag (never "latest") or a digest. */
+const imageReference = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._/-]*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, {
+    message: 'must be an image reference such as "redis:7.4.2-alpine"',
+  })
+  .refine((s) => /@sha256:/.test(s) || /:[\w][\w.-]*$/.test(s.split('/').pop() ?? ''), {
+    message: 'must be pinned to a tag or a digest',
+  })
+  .refine((s) => !/:latest$/.test(s), { message: 'must not use the "latest" tag' });
+
+export const configSchema = z.strictObject({
+  /** Short name of the product; prefixes derived names and is the `part-of` label. */
+  project: dns1123Label(20).default('fittech'),
+  /** The named environment these values were resolved for. */
+  environment: z.enum(['dev', 'prod']),
+  /** AWS region of every resource. */
+  region: awsRegion.default('us-east-1'),
+  /** AWS account ID; when set, the default image repository is the full ECR URL. */
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account ID' })
+    .optional(),
+
+  cluster: z.strictObject({
+    /** EKS cluster name; also the `kubernetes.io/cluster/<name>` subnet tag. */
+    name: dns1123Label(40),
+    /** Kubernetes version of the control plane and the nodes. */
+    version: z.enum(SUPPORTED_KUBERNETES_VERSIONS).default('1.34'),
+    /** Whether the API server endpoint is reachable from the internet (private access is always on). */
+    endpointPublicAccess: z.boolean().default(true),
+    /** CIDR blocks allowed to reach the public endpoint. */
+    publicAccessCidrs: z.array(cidr).min(1).default(['0.0.0.0/0']),
+    /** IAM principals (e.g. the pipeline's deploy role) granted cluster-admin through EKS access entries. */
+    adminPrincipalArns: z.array(iamArn).default([]),
+    /** Retention of control-plane and VPC flow logs in CloudWatch, in days. */
+    logRetentionDays: z
+      .union([
+        z.literal(1),
+        z.literal(3),
+        z.literal(7),
+        z.literal(14),
+        z.literal(30),
+        z.literal(60),
+        z.literal(90),
+        z.literal(365),
+      ])
+      .default(30),
+  }),
+
+  network: z
+    .strictObject({
+      /** The VPC's CIDR block; subnets are carved from it. */
+      vpcCidr: cidr.default('10.0.0.0/16'),
+      /** Number of availability zones (2 or 3). */
+      availabilityZones: z.union([z.literal(2), z.literal(3)]).default(2),
+      /** One NAT gateway for the VPC (cheap) or one per AZ (survives an AZ outage). */
+      natGateways: z.enum(['single', 'one-per-az']).default('single'),
+    })
+    .prefault({}),
+
+  nodeGroup: z.strictObject({
+    /** EC2 instance types of the managed node group; the first one is used for the capacity check. */
+    instanceTypes: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/)).min(1),
+    minSize: z.number().int().min(1),
+    desiredSize: z.number().int().min(1),
+    maxSize: z.number().int().min(1),
+    /** Root volume size (gp3, encrypted), GiB. */
+    diskSizeGiB: z.number().int().min(20).max(16384).default(20),
+    capacityType: z.enum(['ON_DEMAND', 'SPOT']).default('ON_DEMAND'),
+    /** Nodes replaced at once during a node group update. */
+    maxUnavailable: z.number().int().min(1).default(1),
+  }),
+
+  api: z.strictObject({
+    /** Container port of the API; PORT in its environment. */
+    port: port.default(8000),
+    /** Replicas (the Helm value `replicaCount` defaults to this). */
+    replicas: z.number().int().min(1).max(100),
+    /** Liveness path: depends on nothing but the process. */
+    healthPath: httpPath.default('/health'),
+    /** Readiness path: checks PostgreSQL (and reports the cache). */
+    readyPath: httpPath.default('/ready'),
+    /** Default image tag of the API (the Helm value `image.tag`). */
+    imageTag: z
+      .string()
+      .regex(/^[\w][\w.-]{0,127}$/)
+      .refine((t) => t !== 'latest', { message: 'must not be "latest"' })
+      .default('0.1.0'),
+    resources: containerResources.default({
+      requests: { cpu: '100m', memory: '128Mi' },
+      limits: { cpu: '500m', memory: '256Mi' },
+    }),
+    /** Maximum PostgreSQL connections per replica. */
+    dbPoolMax: z.number().int().min(1).max(100).default(10),
+    /** Seconds the preStop hook sleeps so the load balancer stops sending before SIGTERM. */
+    preStopSleepSeconds: z.number().int().min(0).max(120).default(10),
+    /** Seconds the API may take to finish in-flight requests after SIGTERM. */
+    shutdownTimeoutSeconds: z.number().int().min(1).max(300).default(20),
+    /** JWT signing algorithm (HMAC). */
+    jwtAlgorithm: z.enum(['HS256', 'HS384', 'HS512']).default('HS256'),
+    /** Lifetime of an access token, minutes. */
+    accessTokenExpireMinutes: z.number().int().min(1).max(24 * 60).default(30),
+    /** TTL backstop of cached entries, seconds. */
+    cacheTtlSeconds: z.number().int().min(1).max(86400).default(300),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  }),
+
+  redis: z
+    .strictObject({
+      /** Port the sidecar listens on, on 127.0.0.1 only. */
+      port: port.default(6379),
+      image: imageReference.default('redis:7.4.2-alpine'),
+      /** maxmemory of the sidecar (allkeys-lru), MiB; must stay below its memory limit. */
+      maxMemoryMiB: z.number().int().min(8).default(48),
+      resources: containerResources.default({
+        requests: { cpu: '50m', memory: '64Mi' },
+        limits: { cpu: '200m', memory: '96Mi' },
+      }),
+    })
+    .prefault({}),
+
+  service: z
+    .strictObject({
+      /** Port of the LoadBalancer Service (the NLB listener). */
+      port: port.default(80),
+      /**
+       * `in-tree`: the legacy cloud provider creates an NLB from an annotation (no controller needed).
+       * `aws-load-balancer-controller`: `loadBalancerClass: service.k8s.aws/nlb` (the controller must be installed).
+       */
+      loadBalancer: z.enum(['in-tree', 'aws-load-balancer-controller']).default('in-tree'),
+      /** NLB target type with the AWS Load Balancer Controller. */
+      targetType: z.enum(['instance', 'ip']).default('ip'),
+    })
+    .prefault({}),
+
+  database: z.strictObject({
+    port: port.default(5432),
+    /** Database name (a PostgreSQL identifier). */
+    name: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, {
+        message: 'must be a PostgreSQL identifier: lower-case letters, digits and "_"',
+      })
+      .default('fittech'),
+    /** Master user name. */
+    username: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,15}$/)
+      .refine((u) => !['admin', 'postgres', 'rdsadmin'].includes(u), {
+        message: 'is reserved by RDS',
+      })
+      .default('fittech'),
+    engineVersion: z
+      .string()
+      .regex(/^1[5-9](\.\d+)?$/, { message: 'must be PostgreSQL 15 or later, e.g. "16.6"' })
+      .default('16.6'),
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/),
+    allocatedStorageGiB: z.number().int().min(20).max(65536).default(20),
+    multiAz: z.boolean(),
+    backupRetentionDays: z.number().int().min(0).max(35),
+    deletionProtection: z.boolean(),
+    /** How the API verifies the server: RDS forces TLS, and verify-full checks the certificate and host. */
+    sslMode: z.enum(['require', 'verify-ca', 'verify-full']).default('verify-full'),
+  }),
+
+  ecr: z
+    .strictObject({
+      /** Repository name; defaults to `<project>-api`. */
+      repositoryName: z
+        .string()
+        .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/)
+        .max(256)
+        .optional(),
+      /** Images kept by the lifecycle policy. */
+      keepLastImages: z.number().int().min(1).max(1000).default(30),
+    })
+    .prefault({}),
+
+  kubernetes: z
+    .strictObject({
+      namespace: dns1123Label().default('fittech'),
+      /** Helm release name; prefixes every object name, so it is kept short. */
+      releaseName: dns1123Label(40).default('fittech'),
+    })
+    .prefault({}),
+
+  /** Terraform state: local unless a bucket is named (S3 with native locking). */
+  state: z
+    .strictObject({
+      bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
+        .optional(),
+      /** Object key; defaults to `<project>/<environment>/terraform.tfstate`. */
+      key: z.string().min(1).optional(),
+    })
+    .prefault({}),
+
+  pipeline: z
+    .strictObject({
+      /** IAM role the workflow assumes through GitHub OIDC. */
+      deployRoleArn: iamArn.optional(),
+      /** Terraform version the pipeline pins. */
+      terraformVersion: z
+        .string()
+        .regex(/^\d+\.\d+\.\d+$/)
+        .default('1.9.8'),
+      /** Helm's --timeout for the release. */
+      helmTimeout: z
+        .string()
+        .regex(/^\d+m(\d+s)?$|^\d+s$/)
+        .default('10m'),
+    })
+    .prefault({}),
+});
+
+/** The input shape: what an overrides file may contain (everything optional, deep). */
+export type FitTechConfigInput = z.input<typeof configSchema>;
+/** A resolved, validated configuration. */
+export type FitTechConfig = z.output<typeof configSchema>;
+export type Environment = FitTechConfig['environment'];
+export const ENVIRONMENTS: readonly Environment[] = ['dev', 'prod'];
+export type ContainerResources = z.output<typeof containerResources>;
