@@ -24,6 +24,8 @@ export {
 } from './config';
 export {
   APP_VERSION,
+  API_IMAGE,
+  REDIS_UID,
   resourceNames,
   selectorLabels,
   commonLabels,

@@ -94,3 +94,25 @@ export function terminationGracePeriodSeconds(config: FitTechConfig): number {
 export function redisUrl(config: FitTechConfig): string {
   return `redis://127.0.0.1:${config.redis.port}/0`;
 }
+
+/**
+ * The API image's layout, shared by the Dockerfile (checked by a test), the
+ * manifests (container command, user, working dir) and the Terraform output
+ * `database_url` (the CA bundle path for `sslrootcert`).
+ */
+export const API_IMAGE = {
+  /** WORKDIR of the image: the workspace layout is kept below it. */
+  workingDir: '/app',
+  /** The server (relative paths resolve against workingDir). */
+  command: ['node', 'packages/api/dist/main.js'],
+  /** The migrations, run by the pre-install/pre-upgrade hook Job. */
+  migrateCommand: ['node', 'packages/api/dist/migrate.js'],
+  /** Numeric non-root user and group the image runs as. */
+  uid: 10001,
+  gid: 10001,
+  /** The Amazon RDS CA bundle baked into the image, for `sslrootcert`. */
+  rdsCaBundlePath: '/app/certs/rds-global-bundle.pem',
+} as const;
+
+/** The Redis sidecar's numeric user (the official image's `redis` user). */
+export const REDIS_UID = 999;
