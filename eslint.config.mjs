@@ -11,14 +11,20 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       // Other packages may only use a package's public entry point (DESIGN.md).
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             { group: ['@fittech/*/*'], message: 'Import only the package entry point (index.ts).' },
-            { group: ['@cdktf/provider-aws'], message: 'Import @cdktf/provider-aws/lib/<resource> (the barrel costs seconds).' },
+            {
+              group: ['@cdktf/provider-aws'],
+              message: 'Import @cdktf/provider-aws/lib/<resource> (the barrel costs seconds).',
+            },
           ],
         },
       ],

@@ -2,7 +2,7 @@
 // cross-package suite in test/. ts-jest transpiles only (isolatedModules);
 // `pnpm typecheck` does the type checking, so tests stay fast.
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
 };
 const moduleNameMapper = { '^@fittech/([a-z]+)$': '<rootDir>/packages/$1/src' };
 const project = (name, roots) => ({

@@ -118,7 +118,10 @@ export const apiEnvironment = {
   LOG_LEVEL: {
     source: 'config',
     description: 'pino log level.',
-    schema: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+    schema: withDefault(
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+      'info',
+    ),
     fromConfig: (c) => c.api.logLevel,
   },
   NODE_ENV: {

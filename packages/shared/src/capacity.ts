@@ -137,7 +137,8 @@ export function capacityReport(c: FitTechConfig): CapacityReport | { unknownType
   const perNode = allocatable(spec);
   const apiPod = {
     cpuMillis: cpuMillis(c.api.resources.requests.cpu) + cpuMillis(c.redis.resources.requests.cpu),
-    memoryMiB: memoryMiB(c.api.resources.requests.memory) + memoryMiB(c.redis.resources.requests.memory),
+    memoryMiB:
+      memoryMiB(c.api.resources.requests.memory) + memoryMiB(c.redis.resources.requests.memory),
   };
   const nodes = c.nodeGroup.desiredSize;
   // Place the system pods first: every DaemonSet on every node, CoreDNS spread over the first nodes.

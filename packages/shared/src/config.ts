@@ -125,29 +125,64 @@ function crossFieldProblems(c: FitTechConfig): ConfigProblem[] {
 
   // Ports inside one pod (network namespace) must be distinct.
   if (c.api.port === c.redis.port) {
-    add('redis.port', c.redis.port, `must differ from api.port (${c.api.port}): both listen in the same pod`);
+    add(
+      'redis.port',
+      c.redis.port,
+      `must differ from api.port (${c.api.port}): both listen in the same pod`,
+    );
   }
   if (c.api.healthPath === c.api.readyPath) {
-    add('api.readyPath', c.api.readyPath, 'must differ from api.healthPath: liveness and readiness answer different questions');
+    add(
+      'api.readyPath',
+      c.api.readyPath,
+      'must differ from api.healthPath: liveness and readiness answer different questions',
+    );
   }
 
   const ng = c.nodeGroup;
-  if (ng.minSize > ng.desiredSize) add('nodeGroup.minSize', ng.minSize, `must not exceed nodeGroup.desiredSize (${ng.desiredSize})`);
-  if (ng.desiredSize > ng.maxSize) add('nodeGroup.desiredSize', ng.desiredSize, `must not exceed nodeGroup.maxSize (${ng.maxSize})`);
-  if (ng.maxUnavailable > ng.desiredSize) add('nodeGroup.maxUnavailable', ng.maxUnavailable, `must not exceed nodeGroup.desiredSize (${ng.desiredSize})`);
+  if (ng.minSize > ng.desiredSize)
+    add(
+      'nodeGroup.minSize',
+      ng.minSize,
+      `must not exceed nodeGroup.desiredSize (${ng.desiredSize})`,
+    );
+  if (ng.desiredSize > ng.maxSize)
+    add(
+      'nodeGroup.desiredSize',
+      ng.desiredSize,
+      `must not exceed nodeGroup.maxSize (${ng.maxSize})`,
+    );
+  if (ng.maxUnavailable > ng.desiredSize)
+    add(
+      'nodeGroup.maxUnavailable',
+      ng.maxUnavailable,
+      `must not exceed nodeGroup.desiredSize (${ng.desiredSize})`,
+    );
 
   for (const container of ['api', 'redis'] as const) {
     const r = c[container].resources;
     if (cpuMillis(r.requests.cpu) > cpuMillis(r.limits.cpu)) {
-      add(`${container}.resources.requests.cpu`, r.requests.cpu, `must not exceed the limit (${r.limits.cpu})`);
+      add(
+        `${container}.resources.requests.cpu`,
+        r.requests.cpu,
+        `must not exceed the limit (${r.limits.cpu})`,
+      );
     }
     if (memoryMiB(r.requests.memory) > memoryMiB(r.limits.memory)) {
-      add(`${container}.resources.requests.memory`, r.requests.memory, `must not exceed the limit (${r.limits.memory})`);
+      add(
+        `${container}.resources.requests.memory`,
+        r.requests.memory,
+        `must not exceed the limit (${r.limits.memory})`,
+      );
     }
   }
   const redisLimit = memoryMiB(c.redis.resources.limits.memory);
   if (c.redis.maxMemoryMiB >= redisLimit) {
-    add('redis.maxMemoryMiB', c.redis.maxMemoryMiB, `must stay below the sidecar's memory limit (${c.redis.resources.limits.memory}) to leave room for Redis itself, or the kernel kills it instead of evicting keys`);
+    add(
+      'redis.maxMemoryMiB',
+      c.redis.maxMemoryMiB,
+      `must stay below the sidecar's memory limit (${c.redis.resources.limits.memory}) to leave room for Redis itself, or the kernel kills it instead of evicting keys`,
+    );
   }
 
   // Every derived Kubernetes name must itself be a valid DNS-1123 label.
@@ -156,7 +191,11 @@ function crossFieldProblems(c: FitTechConfig): ConfigProblem[] {
   for (const [what, name] of Object.entries(names)) {
     if (typeof name !== 'string' || what === 'ecrRepository') continue;
     if (!label.safeParse(name).success) {
-      add('kubernetes.releaseName', c.kubernetes.releaseName, `derives the ${what} name "${name}", which is not a valid DNS-1123 label`);
+      add(
+        'kubernetes.releaseName',
+        c.kubernetes.releaseName,
+        `derives the ${what} name "${name}", which is not a valid DNS-1123 label`,
+      );
     }
   }
 

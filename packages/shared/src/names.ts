@@ -64,10 +64,7 @@ export function selectorLabels(config: FitTechConfig): Record<string, string> {
 }
 
 /** The recommended labels on every object of the release. */
-export function commonLabels(
-  config: FitTechConfig,
-  component = 'api',
-): Record<string, string> {
+export function commonLabels(config: FitTechConfig, component = 'api'): Record<string, string> {
   return {
     ...selectorLabels(config),
     'app.kubernetes.io/version': APP_VERSION,

@@ -46,9 +46,16 @@ const cidr = z
   .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, {
     message: 'must be an IPv4 CIDR block such as "10.0.0.0/16"',
   })
-  .refine((s) => s.split('/')[0]!.split('.').every((o) => Number(o) <= 255), {
-    message: 'has an octet above 255',
-  });
+  .refine(
+    (s) =>
+      s
+        .split('/')[0]!
+        .split('.')
+        .every((o) => Number(o) <= 255),
+    {
+      message: 'has an octet above 255',
+    },
+  );
 
 const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, {
   message: 'must be an AWS region such as "us-east-1"',
@@ -160,7 +167,12 @@ export const configSchema = z.strictObject({
     /** JWT signing algorithm (HMAC). */
     jwtAlgorithm: z.enum(['HS256', 'HS384', 'HS512']).default('HS256'),
     /** Lifetime of an access token, minutes. */
-    accessTokenExpireMinutes: z.number().int().min(1).max(24 * 60).default(30),
+    accessTokenExpireMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(30),
     /** TTL backstop of cached entries, seconds. */
     cacheTtlSeconds: z.number().int().min(1).max(86400).default(300),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
