@@ -1,0 +1,73 @@
+import { resolveConfig } from '@fittech/shared';
+import {
+  renderHelmChart,
+  validateKubernetesObjects,
+  type KubernetesObject,
+} from '@fittech/manifests';
+import { packaged, prodConfig, VALUE_VARIANTS, devConfig, type Json } from './fixtures';
+
+/**
+ * Every object the chart can render, for every value variant and both load
+ * balancer modes, checked against the Kubernetes OpenAPI schemas by an
+ * independent validator (kubernetes-models' compiled JSON schemas).
+ */
+describe('Kubernetes OpenAPI validation (kubernetes-models)', () => {
+  const controllerConfig = resolveConfig({
+    env: 'dev',
+    overrides: { service: { loadBalancer: 'aws-load-balancer-controller' } },
+  });
+  const all: KubernetesObject[] = [];
+  for (const config of [devConfig, prodConfig, controllerConfig]) {
+    const { files } = packaged(config);
+    for (const values of Object.values(VALUE_VARIANTS)) {
+      all.push(
+        ...renderHelmChart(files, {
+          namespace: config.kubernetes.namespace,
+          values,
+          includeTests: true,
+        }).objects,
+      );
+    }
+  }
+
+  test('every rendered object is valid', () => {
+    const report = validateKubernetesObjects(all);
+    const kinds = [...new Set(all.map((o) => o.kind))].sort();
+    console.info(
+      `OpenAPI validation: ${report.checked} objects checked (${kinds.join(', ')}), ${report.problems.length} problems`,
+    );
+    expect(report.problems).toEqual([]);
+    expect(report.checked).toBe(all.length);
+    expect(kinds).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'Job',
+      'NetworkPolicy',
+      'Pod',
+      'PodDisruptionBudget',
+      'Secret',
+      'Service',
+      'ServiceAccount',
+    ]);
+  });
+
+  test('the validator knows native sidecars and catches real mistakes', () => {
+    const deployment = structuredClone(all.find((o) => o.kind === 'Deployment')!) as Json;
+    expect(deployment.spec.template.spec.initContainers[0].restartPolicy).toBe('Always');
+    deployment.spec.template.spec.containers[0].ports[0].containerPort = '8000';
+    deployment.spec.template.spec.initContainers[0].imagePullPolicy = 'Sometimes';
+    delete deployment.spec.selector;
+    const report = validateKubernetesObjects([deployment]);
+    expect(report.problems.map((p) => p.path).sort()).toEqual([
+      '/spec',
+      '/spec/template/spec/containers/0/ports/0/containerPort',
+      '/spec/template/spec/initContainers/0/imagePullPolicy',
+    ]);
+    expect(
+      validateKubernetesObjects([
+        { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } },
+      ]).problems,
+    ).toEqual([{ object: 'Widget/w', path: '', message: 'no schema for example.com/v1 Widget' }]);
+  });
+});
