@@ -22,7 +22,7 @@ export default tseslint.config(
           patterns: [
             { group: ['@fittech/*/*'], message: 'Import only the package entry point (index.ts).' },
             {
-              group: ['@cdktf/provider-aws'],
+              regex: '^@cdktf/provider-aws$',
               message: 'Import @cdktf/provider-aws/lib/<resource> (the barrel costs seconds).',
             },
           ],

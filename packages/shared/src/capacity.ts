@@ -54,7 +54,8 @@ export const INSTANCE_TYPES: Readonly<Record<string, InstanceType>> = (() => {
     for (const [size, spec] of Object.entries(sizes)) table[`${prefix}.${size}`] = spec;
   };
   family('t3', t3);
-  family('t3a', t3);
+  // t3a matches t3 except that a t3a.small attaches 2 ENIs, not 3 (8 pods, not 11).
+  family('t3a', { ...t3, small: type(2, 2, 2, 4) });
   family('m5', m);
   family('m6i', m);
   family('m7i', m);
@@ -87,16 +88,23 @@ export interface NodeAllocatable {
   readonly pods: number;
 }
 
+/** kube-reserved memory (MiB) for a node that runs at most `pods` pods: 11 MiB per pod + 255 MiB. */
+export function kubeReservedMemoryMiB(pods: number): number {
+  return 11 * pods + 255;
+}
+
+/** What the scheduler can hand out on one node: capacity minus kube-reserved and the eviction threshold. */
 export function allocatable(t: InstanceType): NodeAllocatable {
   const pods = maxPods(t);
   return {
     cpuMillis: t.vcpu * 1000 - kubeReservedCpuMillis(t.vcpu),
-    memoryMiB: t.memoryMiB - (11 * pods + 255) - EVICTION_THRESHOLD_MIB,
+    memoryMiB: t.memoryMiB - kubeReservedMemoryMiB(pods) - EVICTION_THRESHOLD_MIB,
     pods,
   };
 }
 
-interface PodRequest {
+/** What one pod asks the scheduler for. */
+export interface PodRequest {
   readonly name: string;
   readonly cpuMillis: number;
   readonly memoryMiB: number;
@@ -110,6 +118,7 @@ export const SYSTEM_DAEMONSETS: readonly PodRequest[] = [
 ];
 /** CoreDNS: two replicas per cluster. */
 export const COREDNS: PodRequest = { name: 'coredns', cpuMillis: 100, memoryMiB: 70 };
+export const COREDNS_REPLICAS = 2;
 
 export interface CapacityProblem {
   readonly path: string;
@@ -117,21 +126,105 @@ export interface CapacityProblem {
   readonly message: string;
 }
 
+type Resource = 'pods' | 'cpu' | 'memory';
+const RESOURCES: readonly Resource[] = ['pods', 'memory', 'cpu'];
+type Room = Record<Resource, number>;
+const usage = (p: { cpuMillis: number; memoryMiB: number }): Room => ({
+  pods: 1,
+  cpu: p.cpuMillis,
+  memory: p.memoryMiB,
+});
+
 export interface CapacityReport {
   readonly instanceType: string;
   readonly nodes: number;
   readonly perNode: NodeAllocatable;
-  /** API pods (api + redis sidecar) the nodes can hold next to the system pods. */
-  readonly apiPodsThatFit: number;
-  /** API pods needed at the peak of a rolling update. */
+  /** Requests of one API pod: the api container plus the redis sidecar. */
+  readonly apiPod: { readonly cpuMillis: number; readonly memoryMiB: number };
+  /** Requests of the migration Job's pod (the API image, with the api container's requests). */
+  readonly migrationPod: { readonly cpuMillis: number; readonly memoryMiB: number };
+  /** API pods at the peak of a rolling update: replicas + maxSurge. */
   readonly apiPodsNeeded: number;
-  readonly apiPod: { cpuMillis: number; memoryMiB: number };
-  /** The resource that first runs out on a node, when the pods do not fit. */
-  readonly limitedBy: 'cpu' | 'memory' | 'pods';
+  /** API pods the nodes hold next to the system pods and the migration Job's pod. */
+  readonly apiPodsThatFit: number;
+  /** Whether the migration Job's pod finds a node at all. */
+  readonly migrationPodFits: boolean;
+  /** Whether the whole release fits: every API pod at the peak plus the migration pod. */
+  readonly fits: boolean;
+  /** The resource that admits the fewest pods: what runs out first. */
+  readonly limitedBy: Resource;
+  /** Free room on all nodes after the system pods, summed. */
+  readonly free: { readonly pods: number; readonly cpuMillis: number; readonly memoryMiB: number };
+  /** What the release requests in total (API pods at the peak + the migration pod). */
+  readonly demand: {
+    readonly pods: number;
+    readonly cpuMillis: number;
+    readonly memoryMiB: number;
+  };
+  /** Pods of the release that find no room (0 when it fits). */
+  readonly podsShort: number;
 }
 
-export function capacityReport(c: FitTechConfig): CapacityReport | { unknownType: string } {
-  const instanceType = c.nodeGroup.instanceTypes[0]!;
+/** Room left on each node after the system pods: every DaemonSet, and CoreDNS spread over the first nodes. */
+function freeRoomPerNode(perNode: NodeAllocatable, nodes: number): Room[] {
+  return Array.from({ length: nodes }, (_, n) => {
+    const corednsHere =
+      Math.floor(COREDNS_REPLICAS / nodes) + (n < COREDNS_REPLICAS % nodes ? 1 : 0);
+    const system = [...SYSTEM_DAEMONSETS, ...Array<PodRequest>(corednsHere).fill(COREDNS)];
+    return {
+      pods: perNode.pods - system.length,
+      cpu: perNode.cpuMillis - system.reduce((sum, p) => sum + p.cpuMillis, 0),
+      memory: perNode.memoryMiB - system.reduce((sum, p) => sum + p.memoryMiB, 0),
+    };
+  });
+}
+
+/** How many pods of this size fit in the room, counting only `resources`. */
+function howMany(room: Room, pod: Room, resources: readonly Resource[]): number {
+  return Math.max(
+    0,
+    Math.min(...resources.map((r) => (pod[r] === 0 ? Infinity : Math.floor(room[r] / pod[r])))),
+  );
+}
+
+/**
+ * Places the migration Job's pod on the node where it costs the fewest API
+ * pods, then counts the API pods the nodes still hold.
+ */
+function place(
+  free: readonly Room[],
+  api: Room,
+  migration: Room,
+  resources: readonly Resource[],
+): { apiPods: number; migrationPlaced: boolean } {
+  const perNode = free.map((room) => howMany(room, api, resources));
+  const total = perNode.reduce((a, b) => a + b, 0);
+  let best = { apiPods: total, migrationPlaced: false };
+  free.forEach((room, n) => {
+    if (howMany(room, migration, resources) < 1) return;
+    const left: Room = {
+      pods: room.pods - migration.pods,
+      cpu: room.cpu - migration.cpu,
+      memory: room.memory - migration.memory,
+    };
+    const apiPods = total - perNode[n]! + howMany(left, api, resources);
+    if (!best.migrationPlaced || apiPods > best.apiPods) best = { apiPods, migrationPlaced: true };
+  });
+  return best;
+}
+
+/**
+ * Will the API's release schedule on `nodeGroup.desiredSize` nodes of the
+ * instance type? At its peak a release runs `api.replicas` + maxSurge API pods
+ * (each api + redis sidecar) and the migration Job's pod, next to the system
+ * pods on every node. Returns `{ unknownType }` for a type missing from
+ * INSTANCE_TYPES.
+ */
+export function capacityReport(
+  c: FitTechConfig,
+  instanceType: string = c.nodeGroup.instanceTypes[0]!,
+  nodes: number = c.nodeGroup.desiredSize,
+): CapacityReport | { unknownType: string } {
   const spec = INSTANCE_TYPES[instanceType];
   if (!spec) return { unknownType: instanceType };
   const perNode = allocatable(spec);
@@ -140,71 +233,171 @@ export function capacityReport(c: FitTechConfig): CapacityReport | { unknownType
     memoryMiB:
       memoryMiB(c.api.resources.requests.memory) + memoryMiB(c.redis.resources.requests.memory),
   };
-  const nodes = c.nodeGroup.desiredSize;
-  // Place the system pods first: every DaemonSet on every node, CoreDNS spread over the first nodes.
-  let fit = 0;
-  const limits = { cpu: 0, memory: 0, pods: 0 };
-  for (let n = 0; n < nodes; n++) {
-    const system = [...SYSTEM_DAEMONSETS];
-    if (n < 2) system.push(COREDNS);
-    if (nodes === 1) system.push(COREDNS);
-    const free = {
-      cpu: perNode.cpuMillis - system.reduce((s, p) => s + p.cpuMillis, 0),
-      memory: perNode.memoryMiB - system.reduce((s, p) => s + p.memoryMiB, 0),
-      pods: perNode.pods - system.length,
-    };
-    const byResource = {
-      cpu: Math.floor(Math.max(0, free.cpu) / apiPod.cpuMillis),
-      memory: Math.floor(Math.max(0, free.memory) / apiPod.memoryMiB),
-      pods: Math.max(0, free.pods),
-    };
-    const here = Math.min(byResource.cpu, byResource.memory, byResource.pods);
-    fit += here;
-    for (const k of ['cpu', 'memory', 'pods'] as const) if (byResource[k] === here) limits[k]++;
-  }
-  const limitedBy = (['pods', 'memory', 'cpu'] as const).reduce((a, b) =>
-    limits[b] > limits[a] ? b : a,
-  );
+  const migrationPod = {
+    cpuMillis: cpuMillis(c.api.resources.requests.cpu),
+    memoryMiB: memoryMiB(c.api.resources.requests.memory),
+  };
+  const apiPodsNeeded = c.api.replicas + API_ROLLOUT.maxSurge;
+  const free = freeRoomPerNode(perNode, nodes);
+  const api = usage(apiPod);
+  const migration = usage(migrationPod);
+
+  const all = place(free, api, migration, RESOURCES);
+  const fits = all.migrationPlaced && all.apiPods >= apiPodsNeeded;
+  const podsShort = Math.max(0, apiPodsNeeded - all.apiPods) + (all.migrationPlaced ? 0 : 1);
+  // What runs out first: the resource that, on its own, admits the fewest pods
+  // (a migration pod without room counts more than any number of API pods).
+  const admits = (r: Resource) => {
+    const only = place(free, api, migration, [r]);
+    return only.migrationPlaced ? only.apiPods : -1;
+  };
+  const limitedBy = RESOURCES.reduce((a, b) => (admits(b) < admits(a) ? b : a));
+
+  const sum = (r: Resource) => free.reduce((s, room) => s + Math.max(0, room[r]), 0);
   return {
     instanceType,
     nodes,
     perNode,
-    apiPodsThatFit: fit,
-    apiPodsNeeded: c.api.replicas + API_ROLLOUT.maxSurge,
     apiPod,
+    migrationPod,
+    apiPodsNeeded,
+    apiPodsThatFit: all.apiPods,
+    migrationPodFits: all.migrationPlaced,
+    fits,
     limitedBy,
+    free: { pods: sum('pods'), cpuMillis: sum('cpu'), memoryMiB: sum('memory') },
+    demand: {
+      pods: apiPodsNeeded + 1,
+      cpuMillis: apiPodsNeeded * apiPod.cpuMillis + migrationPod.cpuMillis,
+      memoryMiB: apiPodsNeeded * apiPod.memoryMiB + migrationPod.memoryMiB,
+    },
+    podsShort,
   };
 }
 
-/** Problems (empty when the API fits) in the shape of the config's other errors. */
-export function checkCapacity(c: FitTechConfig): CapacityProblem[] {
-  const report = capacityReport(c);
-  if ('unknownType' in report) {
-    return [
-      {
-        path: 'nodeGroup.instanceTypes[0]',
-        value: report.unknownType,
-        message: `is not an instance type the capacity check knows; use one of ${Object.keys(INSTANCE_TYPES).join(', ')} (or add its vCPU, memory and ENI limits to INSTANCE_TYPES in @fittech/shared)`,
-      },
-    ];
+/** Known types grouped by family for messages: "t3, t3a (nano, micro, …); m5, m6i, m7i (large, …)". */
+function knownTypesList(): string {
+  const sizesByFamily = new Map<string, string[]>();
+  for (const name of Object.keys(INSTANCE_TYPES)) {
+    const [family, size] = name.split('.') as [string, string];
+    sizesByFamily.set(family, [...(sizesByFamily.get(family) ?? []), size]);
   }
-  if (report.apiPodsThatFit >= report.apiPodsNeeded) return [];
-  const { perNode, apiPod } = report;
-  const short = report.apiPodsNeeded - report.apiPodsThatFit;
-  const what =
-    report.limitedBy === 'pods'
-      ? `pod slots: a ${report.instanceType} holds at most ${perNode.pods} pods (VPC CNI ENI limit), and ${SYSTEM_DAEMONSETS.length} per node plus 2 CoreDNS are system pods`
-      : report.limitedBy === 'memory'
-        ? `memory: a ${report.instanceType} has ${perNode.memoryMiB} MiB allocatable and each API pod requests ${apiPod.memoryMiB} MiB (api + redis)`
-        : `CPU: a ${report.instanceType} has ${perNode.cpuMillis}m allocatable and each API pod requests ${apiPod.cpuMillis}m (api + redis)`;
+  const groups = new Map<string, string[]>();
+  for (const [family, sizes] of sizesByFamily) {
+    const key = sizes.join(', ');
+    groups.set(key, [...(groups.get(key) ?? []), family]);
+  }
+  return [...groups].map(([sizes, families]) => `${families.join(', ')} (${sizes})`).join('; ');
+}
+
+/** Smallest node count (up to a sane bound) at which the release fits, if any. */
+function nodesNeeded(c: FitTechConfig, instanceType: string, from: number): number | undefined {
+  for (let nodes = from + 1; nodes <= from + c.api.replicas + 10; nodes++) {
+    const report = capacityReport(c, instanceType, nodes);
+    if (!('unknownType' in report) && report.fits) return nodes;
+  }
+  return undefined;
+}
+
+/** The smallest type of the same family on which the release fits with the same node count. */
+function largerTypeThatFits(c: FitTechConfig, instanceType: string, nodes: number) {
+  const family = instanceType.split('.')[0];
+  return Object.entries(INSTANCE_TYPES)
+    .filter(([name]) => name.split('.')[0] === family && name !== instanceType)
+    .sort(([, a], [, b]) => a.vcpu - b.vcpu || a.memoryMiB - b.memoryMiB)
+    .map(([name]) => name)
+    .find((name) => {
+      const report = capacityReport(c, name, nodes);
+      return !('unknownType' in report) && report.fits;
+    });
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function whatRunsOut(r: CapacityReport): string {
+  const spec = INSTANCE_TYPES[r.instanceType]!;
+  const { perNode, free, demand } = r;
+  const systemPodsPerCluster = SYSTEM_DAEMONSETS.length * r.nodes + COREDNS_REPLICAS;
+  const allSystem = [...SYSTEM_DAEMONSETS.map((p) => p.name), COREDNS.name].join(', ');
+  const tail = (short: number, unit: string) =>
+    short > 0
+      ? `${short}${unit} short`
+      : 'enough in total, but not on any one node for the pods that are left';
+  switch (r.limitedBy) {
+    case 'pods':
+      return (
+        `pod slots run out first: a ${r.instanceType} holds at most ${perNode.pods} pods ` +
+        `(VPC CNI limit: ${spec.enis} ENIs × (${spec.ipv4PerEni} IPv4 addresses − 1) + 2), ` +
+        `and the system pods (${allSystem}) take ${systemPodsPerCluster} of the ${perNode.pods * r.nodes} slots, ` +
+        `leaving ${free.pods} for the ${demand.pods} pods of the release — ${tail(demand.pods - free.pods, '')}`
+      );
+    case 'memory':
+      return (
+        `memory runs out first: a ${r.instanceType} has ${perNode.memoryMiB} MiB allocatable ` +
+        `(${spec.memoryMiB} MiB − ${kubeReservedMemoryMiB(perNode.pods)} MiB kube-reserved − ${EVICTION_THRESHOLD_MIB} MiB eviction threshold), ` +
+        `${free.memoryMiB} MiB on all nodes after the system pods, and the release requests ${demand.memoryMiB} MiB ` +
+        `(${r.apiPodsNeeded} × ${r.apiPod.memoryMiB} MiB + ${r.migrationPod.memoryMiB} MiB) — ${tail(demand.memoryMiB - free.memoryMiB, ' MiB')}`
+      );
+    case 'cpu':
+      return (
+        `CPU runs out first: a ${r.instanceType} has ${perNode.cpuMillis}m allocatable ` +
+        `(${spec.vcpu} vCPU − ${kubeReservedCpuMillis(spec.vcpu)}m kube-reserved), ` +
+        `${free.cpuMillis}m on all nodes after the system pods, and the release requests ${demand.cpuMillis}m ` +
+        `(${r.apiPodsNeeded} × ${r.apiPod.cpuMillis}m + ${r.migrationPod.cpuMillis}m) — ${tail(demand.cpuMillis - free.cpuMillis, 'm')}`
+      );
+  }
+}
+
+/**
+ * Problems (empty when the API fits) in the shape of the config's other
+ * errors. The node group may launch any of its instance types, so each one
+ * must hold the release on `desiredSize` nodes.
+ */
+export function checkCapacity(c: FitTechConfig): CapacityProblem[] {
+  const problems: CapacityProblem[] = [];
+  const reports: CapacityReport[] = [];
+  c.nodeGroup.instanceTypes.forEach((instanceType, i) => {
+    const report = capacityReport(c, instanceType);
+    if ('unknownType' in report) {
+      problems.push({
+        path: `nodeGroup.instanceTypes[${i}]`,
+        value: instanceType,
+        message:
+          'is not an instance type the capacity check knows, so it cannot tell whether the API fits; ' +
+          `use one of ${knownTypesList()} — or add its vCPUs, memory and ENI limits to INSTANCE_TYPES in packages/shared/src/capacity.ts`,
+      });
+    } else reports.push(report);
+  });
+  const failing = reports.find((r) => !r.fits);
+  if (problems.length > 0 || !failing) return problems;
+
+  const r = failing;
+  const which =
+    c.nodeGroup.instanceTypes.length > 1
+      ? ` (the node group may launch any of nodeGroup.instanceTypes, so each must fit; ${r.instanceType} does not)`
+      : '';
+  const fixes: string[] = [];
+  const nodes = nodesNeeded(c, r.instanceType, r.nodes);
+  if (nodes !== undefined) {
+    fixes.push(
+      `raise nodeGroup.desiredSize to ${nodes}${nodes > c.nodeGroup.maxSize ? ` (and nodeGroup.maxSize with it)` : ''}`,
+    );
+  }
+  const larger = largerTypeThatFits(c, r.instanceType, r.nodes);
+  if (larger) fixes.push(`use a larger instance type such as ${larger}`);
+  fixes.push('lower api.replicas or the containers’ resource requests');
+  const total = r.apiPodsNeeded + 1;
   return [
     {
       path: 'api.replicas',
       value: c.api.replicas,
       message:
-        `does not fit the node group: ${report.apiPodsNeeded} API pods (${c.api.replicas} replicas + ${API_ROLLOUT.maxSurge} during a rolling update) ` +
-        `need room, but ${report.nodes} × ${report.instanceType} hold only ${report.apiPodsThatFit} — ${short} short, limited by ${what}. ` +
-        'Raise nodeGroup.desiredSize, choose a larger nodeGroup.instanceTypes[0], or lower api.replicas or the resource requests',
+        `does not fit the node group${which}: at its peak a release runs ${plural(r.apiPodsNeeded, 'API pod')} ` +
+        `(${c.api.replicas} replicas + ${API_ROLLOUT.maxSurge} surge during a rolling update; ${r.apiPod.cpuMillis}m CPU and ${r.apiPod.memoryMiB} MiB each, api + redis) ` +
+        `and the migration Job's pod (${r.migrationPod.cpuMillis}m, ${r.migrationPod.memoryMiB} MiB), ` +
+        `but ${r.nodes} × ${r.instanceType} have room for ${total - r.podsShort === 0 ? 'none' : total - r.podsShort} of these ${total} pods next to the system pods — ${plural(r.podsShort, 'pod')} short. ` +
+        `On these nodes ${whatRunsOut(r)}. ` +
+        `To fix it, ${fixes.join(', or ')}`,
     },
   ];
 }

@@ -127,7 +127,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
 
   nodeGroup: z.strictObject({
-    /** EC2 instance types of the managed node group; the first one is used for the capacity check. */
+    /** EC2 instance types of the managed node group; the capacity check requires each one to hold the API. */
     instanceTypes: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/)).min(1),
     minSize: z.number().int().min(1),
     desiredSize: z.number().int().min(1),
@@ -273,11 +273,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** IAM role the workflow assumes through GitHub OIDC. */
       deployRoleArn: iamArn.optional(),
-      /** Terraform version the pipeline pins. */
+      /** Terraform version the pipeline pins (≥ 1.10: the S3 backend's native locking). */
       terraformVersion: z
         .string()
         .regex(/^\d+\.\d+\.\d+$/)
-        .default('1.9.8'),
+        .default('1.11.4'),
       /** Helm's --timeout for the release. */
       helmTimeout: z
         .string()
