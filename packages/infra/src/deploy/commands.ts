@@ -1,0 +1,258 @@
+/**
+ * The exact aws, kubectl, helm and terraform commands of a deployment, built
+ * from the configuration alone: every name, namespace and port comes from
+ * `resourceNames(config)`, `selectorLabels(config)` and the config's fields,
+ * never from a literal. Pure functions, so tests can assert them one by one.
+ */
+import { resourceNames, selectorLabels, type FitTechConfig } from '@fittech/shared';
+import { command, type Command } from './command';
+
+/** Lines of container logs printed per container by `diagnose`. */
+export const LOG_TAIL_LINES = 500;
+
+/** `app.kubernetes.io/name=fittech-api,app.kubernetes.io/instance=fittech`: the release's pods. */
+export function podSelector(config: FitTechConfig): string {
+  return Object.entries(selectorLabels(config))
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+}
+
+export function updateKubeconfig(config: FitTechConfig): Command {
+  const { cluster } = resourceNames(config);
+  return command(
+    'aws',
+    'eks',
+    'update-kubeconfig',
+    '--name',
+    cluster,
+    '--region',
+    config.region,
+    '--alias',
+    cluster,
+  );
+}
+
+export function helmLint(config: FitTechConfig, chartDir: string, valuesFile: string): Command {
+  const { namespace } = resourceNames(config);
+  return command(
+    'helm',
+    'lint',
+    chartDir,
+    '--namespace',
+    namespace,
+    '--values',
+    valuesFile,
+    '--strict',
+  );
+}
+
+export function helmUpgrade(config: FitTechConfig, chartDir: string, valuesFile: string): Command {
+  const { release, namespace } = resourceNames(config);
+  return command(
+    'helm',
+    'upgrade',
+    '--install',
+    release,
+    chartDir,
+    '--namespace',
+    namespace,
+    '--create-namespace',
+    '--atomic',
+    '--wait',
+    '--timeout',
+    config.pipeline.helmTimeout,
+    '--values',
+    valuesFile,
+  );
+}
+
+export function rolloutStatus(config: FitTechConfig, timeout: string): Command {
+  const { deployment, namespace } = resourceNames(config);
+  return command(
+    'kubectl',
+    'rollout',
+    'status',
+    `deployment/${deployment}`,
+    '--namespace',
+    namespace,
+    '--timeout',
+    timeout,
+  );
+}
+
+/** The release's pods as JSON (names and containers), selected by the release's labels. */
+export function listPods(config: FitTechConfig): Command {
+  return command(
+    'kubectl',
+    'get',
+    'pods',
+    '--namespace',
+    resourceNames(config).namespace,
+    '--selector',
+    podSelector(config),
+    '--output',
+    'json',
+  );
+}
+
+export function podsWide(config: FitTechConfig): Command {
+  return command(
+    'kubectl',
+    'get',
+    'pods',
+    '--namespace',
+    resourceNames(config).namespace,
+    '--selector',
+    podSelector(config),
+    '--output',
+    'wide',
+  );
+}
+
+export function describePod(config: FitTechConfig, pod: string): Command {
+  return command('kubectl', 'describe', 'pod', pod, '--namespace', resourceNames(config).namespace);
+}
+
+/** Logs of one container; `previous` shows the last terminated instance (the crash). */
+export function containerLogs(
+  config: FitTechConfig,
+  pod: string,
+  container: string,
+  previous: boolean,
+): Command {
+  return command(
+    'kubectl',
+    'logs',
+    pod,
+    '--namespace',
+    resourceNames(config).namespace,
+    '--container',
+    container,
+    ...(previous ? ['--previous'] : []),
+    '--timestamps',
+    `--tail=${LOG_TAIL_LINES}`,
+  );
+}
+
+export function events(config: FitTechConfig): Command {
+  return command(
+    'kubectl',
+    'get',
+    'events',
+    '--namespace',
+    resourceNames(config).namespace,
+    '--sort-by=.lastTimestamp',
+  );
+}
+
+/** The migration hook Job is kept when it fails (hook-delete-policy hook-succeeded). */
+export function describeMigrationJob(config: FitTechConfig): Command {
+  const { migrationJob, namespace } = resourceNames(config);
+  return command('kubectl', 'describe', 'job', migrationJob, '--namespace', namespace);
+}
+
+export function migrationJobLogs(config: FitTechConfig): Command {
+  const { migrationJob, namespace } = resourceNames(config);
+  return command(
+    'kubectl',
+    'logs',
+    `job/${migrationJob}`,
+    '--namespace',
+    namespace,
+    '--all-containers',
+    '--timestamps',
+    `--tail=${LOG_TAIL_LINES}`,
+  );
+}
+
+/** Prints `status.loadBalancer.ingress[0].hostname` of the Service (empty until AWS assigned it). */
+export function serviceHostname(
+  config: FitTechConfig,
+  options: { ignoreNotFound?: boolean } = {},
+): Command {
+  const { service, namespace } = resourceNames(config);
+  return command(
+    'kubectl',
+    'get',
+    'service',
+    service,
+    '--namespace',
+    namespace,
+    '--output',
+    'jsonpath={.status.loadBalancer.ingress[0].hostname}',
+    ...(options.ignoreNotFound ? ['--ignore-not-found'] : []),
+  );
+}
+
+export function helmTest(config: FitTechConfig, timeout: string): Command {
+  const { release, namespace } = resourceNames(config);
+  return command('helm', 'test', release, '--namespace', namespace, '--logs', '--timeout', timeout);
+}
+
+export function helmUninstall(config: FitTechConfig, timeout: string): Command {
+  const { release, namespace } = resourceNames(config);
+  return command(
+    'helm',
+    'uninstall',
+    release,
+    '--namespace',
+    namespace,
+    '--wait',
+    '--timeout',
+    timeout,
+    '--ignore-not-found',
+  );
+}
+
+/**
+ * Waits until the Service object is gone. Its `service.kubernetes.io/load-balancer-cleanup`
+ * finalizer keeps it until the cloud provider has deleted the load balancer.
+ */
+export function waitForServiceDeletion(config: FitTechConfig, timeout: string): Command {
+  const { service, namespace } = resourceNames(config);
+  return command(
+    'kubectl',
+    'wait',
+    '--for=delete',
+    `service/${service}`,
+    '--namespace',
+    namespace,
+    `--timeout=${timeout}`,
+  );
+}
+
+export function listClusters(config: FitTechConfig): Command {
+  return command('aws', 'eks', 'list-clusters', '--region', config.region, '--output', 'json');
+}
+
+export function describeLoadBalancers(config: FitTechConfig): Command {
+  return command(
+    'aws',
+    'elbv2',
+    'describe-load-balancers',
+    '--region',
+    config.region,
+    '--output',
+    'json',
+  );
+}
+
+export function terraformInit(terraformDir: string): Command {
+  return command('terraform', `-chdir=${terraformDir}`, 'init', '-input=false');
+}
+
+/** Reads one output without printing it (the caller captures stdout). */
+export function terraformOutput(terraformDir: string, name: string): Command {
+  return command('terraform', `-chdir=${terraformDir}`, 'output', '-raw', name);
+}
+
+export function terraformDestroy(terraformDir: string): Command {
+  return command(
+    'terraform',
+    `-chdir=${terraformDir}`,
+    'destroy',
+    '-auto-approve',
+    '-input=false',
+    '-lock-timeout=5m',
+  );
+}

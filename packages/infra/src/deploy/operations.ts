@@ -1,0 +1,632 @@
+/**
+ * The deployment's operational steps (issue 6, steps 4–8) as functions over a
+ * resolved config and a CommandRunner. With a DryRunRunner they print the
+ * exact commands instead of running them.
+ */
+import {
+  apiEnvironment,
+  apiEnvironmentManifest,
+  defaultImageRepository,
+  resourceNames,
+  selectorLabels,
+  type ApiVariableName,
+  type FitTechConfig,
+} from '@fittech/shared';
+import { formatCommand, type Command } from './command';
+import * as k from './commands';
+import { formatDuration, sleep as realSleep } from './duration';
+import { backoffDelays, checkHealth } from './healthcheck';
+import type { CommandRunner, Io, RunOptions } from './runner';
+import { DRY_RUN_VALUES_PATH, secretValueName, withValuesFile, type ReleaseValues } from './values';
+
+/** The Terraform output holding the API's DATABASE_URL (the stack's TERRAFORM_OUTPUTS.databaseUrl). */
+export const DATABASE_URL_OUTPUT = 'database_url';
+
+/** A step failed; the message says what, where and what to do. */
+export class DeployError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeployError';
+  }
+}
+
+export interface DeployContext {
+  readonly config: FitTechConfig;
+  readonly runner: CommandRunner;
+  readonly io: Io;
+  /** Where secrets come from (never from flags): normally `process.env`. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** How to invoke this CLI for the same config, for hints in messages (e.g. `fittech-deploy diagnose --env dev`). */
+  readonly invocation: (command: string) => string;
+  /** Injected by tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+  /** Lets the CLI delete the secret values file if it is interrupted by a signal. */
+  readonly registerCleanup?: (cleanup: () => void) => () => void;
+}
+
+const inGitHubActions = (ctx: DeployContext) => ctx.env.GITHUB_ACTIONS === 'true';
+
+async function mustRun(
+  ctx: DeployContext,
+  cmd: Command,
+  failure: (exitCode: number) => string,
+  options?: RunOptions,
+): Promise<string> {
+  const result = await ctx.runner.run(cmd, options);
+  if (result.exitCode !== 0) throw new DeployError(failure(result.exitCode));
+  return result.stdout;
+}
+
+// ---------------------------------------------------------------- kubeconfig
+
+export async function kubeconfig(ctx: DeployContext): Promise<void> {
+  const { cluster } = resourceNames(ctx.config);
+  await mustRun(
+    ctx,
+    k.updateKubeconfig(ctx.config),
+    (code) =>
+      `aws eks update-kubeconfig failed for cluster "${cluster}" in ${ctx.config.region} (exit ${code}). ` +
+      'Check that the cluster exists (terraform apply), and that your AWS identity may call ' +
+      'eks:DescribeCluster and has an EKS access entry (cluster.adminPrincipalArns in the config).',
+  );
+}
+
+// ---------------------------------------------------------------- helm upgrade
+
+export interface ImageOptions {
+  /** The ECR registry host (`<account>.dkr.ecr.<region>.amazonaws.com`); the repository name comes from the config. */
+  readonly registry?: string;
+  /** Default: the config's api.imageTag. */
+  readonly tag?: string;
+  /** `sha256:…` from the image push. */
+  readonly digest?: string;
+}
+
+export function releaseImage(config: FitTechConfig, options: ImageOptions): ReleaseValues['image'] {
+  const { ecrRepository } = resourceNames(config);
+  let repository: string;
+  if (options.registry !== undefined) {
+    const registry = options.registry.replace(/\/+$/, '');
+    if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$/i.test(registry)) {
+      throw new DeployError(
+        `--registry must be a registry host such as 123456789012.dkr.ecr.${config.region}.amazonaws.com (got "${options.registry}")`,
+      );
+    }
+    repository = `${registry}/${ecrRepository}`;
+  } else if (config.accountId) {
+    repository = defaultImageRepository(config);
+  } else {
+    throw new DeployError(
+      `the image registry is unknown: pass --registry <account>.dkr.ecr.${config.region}.amazonaws.com ` +
+        '(the output of aws-actions/amazon-ecr-login) or set accountId in the config.',
+    );
+  }
+  const tag = options.tag ?? config.api.imageTag;
+  if (!/^[\w][\w.-]{0,127}$/.test(tag) || tag === 'latest') {
+    throw new DeployError(`--image-tag must be a Docker tag other than "latest" (got "${tag}")`);
+  }
+  if (options.digest !== undefined && !/^sha256:[a-f0-9]{64}$/.test(options.digest)) {
+    throw new DeployError(
+      `--image-digest must look like sha256:<64 hex digits> (got "${options.digest}")`,
+    );
+  }
+  return { repository, tag, ...(options.digest ? { digest: options.digest } : {}) };
+}
+
+export interface HelmUpgradeOptions extends ImageOptions {
+  /** Default `dist/chart`. */
+  readonly chartDir?: string;
+  /** Where `terraform output database_url` is read when DATABASE_URL is not set. Default `dist/terraform`. */
+  readonly terraformDir?: string;
+}
+
+/** The API's secret variables (`DATABASE_URL`, `SECRET_KEY`, …) and their keys in its Secret. */
+function secretVariables(config: FitTechConfig): [ApiVariableName, string][] {
+  return Object.entries(apiEnvironmentManifest(config).secretKeys) as [ApiVariableName, string][];
+}
+
+/** Validates a secret by the API's own contract; the message never contains the value. */
+function checkSecret(name: ApiVariableName, value: string, from: string): string {
+  const result = apiEnvironment[name].schema.safeParse(value);
+  if (!result.success) {
+    throw new DeployError(
+      `${name} (${from}) ${result.error.issues[0]?.message ?? 'is invalid'}; the value is not shown.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The secret values of the release, by chart value name. Each secret variable
+ * of the API's contract comes from the environment variable of the same name;
+ * DATABASE_URL, when not set, from the Terraform output database_url.
+ */
+async function releaseSecrets(
+  ctx: DeployContext,
+  terraformDir: string,
+): Promise<ReleaseValues['secrets']> {
+  const { runner, env, config } = ctx;
+  const variables = secretVariables(config);
+  const missing = variables
+    .map(([name]) => name)
+    .filter((name) => name !== 'DATABASE_URL' && !env[name]);
+  if (!runner.dryRun && missing.length > 0) {
+    throw new DeployError(
+      `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set. Export ${missing.length === 1 ? 'it' : 'them'} ` +
+        'from your secret store (the workflow maps the GitHub secrets of the same names); secrets are read ' +
+        'only from the environment, never from flags, so they cannot show up in the process list or a log.',
+    );
+  }
+  const secrets: Record<string, string> = {};
+  for (const [name, secretKey] of variables) {
+    const valueName = secretValueName(secretKey);
+    let value = env[name];
+    let from = `from $${name}`;
+    if (name === 'DATABASE_URL' && !value) {
+      const output = await mustRun(
+        ctx,
+        k.terraformOutput(terraformDir, DATABASE_URL_OUTPUT),
+        (code) =>
+          `could not read the Terraform output ${DATABASE_URL_OUTPUT} from ${terraformDir} (exit ${code}). ` +
+          `Run terraform -chdir=${terraformDir} init and apply first, or set DATABASE_URL.`,
+        { capture: true },
+      );
+      value = output.trim();
+      from = `from terraform output ${DATABASE_URL_OUTPUT}`;
+      // The Actions runner then masks it in every later log line.
+      if (!runner.dryRun && inGitHubActions(ctx) && value) {
+        ctx.io.stdout.write(`::add-mask::${value}\n`);
+      }
+    }
+    if (runner.dryRun) {
+      runner.note(`secrets.${valueName} comes ${from}`);
+      secrets[valueName] = `<${secretKey}>`;
+    } else {
+      secrets[valueName] = checkSecret(name, value ?? '', from);
+    }
+  }
+  return secrets;
+}
+
+/** `helm lint`, then `helm upgrade --install … --atomic --wait`, with the secrets in a 0600 values file. */
+export async function helmUpgrade(
+  ctx: DeployContext,
+  options: HelmUpgradeOptions = {},
+): Promise<void> {
+  const { config, runner } = ctx;
+  const chartDir = options.chartDir ?? 'dist/chart';
+  const image = releaseImage(config, options);
+  const secrets = await releaseSecrets(ctx, options.terraformDir ?? 'dist/terraform');
+  const values: ReleaseValues = { image, secrets };
+  const { release, namespace } = resourceNames(config);
+
+  const install = async (valuesFile: string) => {
+    await mustRun(
+      ctx,
+      k.helmLint(config, chartDir, valuesFile),
+      (code) =>
+        `helm lint ${chartDir} failed (exit ${code}): the chart or the values above are invalid; ` +
+        'run pnpm synth and check the chart, nothing was installed.',
+    );
+    const upgrade = await runner.run(k.helmUpgrade(config, chartDir, valuesFile));
+    if (upgrade.exitCode !== 0) {
+      runner.note(
+        `helm upgrade failed (exit ${upgrade.exitCode}); diagnostics of release ${release} follow`,
+      );
+      await diagnose(ctx);
+      throw new DeployError(
+        `helm upgrade --install ${release} failed in namespace ${namespace} (exit ${upgrade.exitCode}); ` +
+          '--atomic rolled the release back. The pods, logs, the migration Job and the events are printed above.',
+      );
+    }
+  };
+
+  if (runner.dryRun) {
+    runner.note(
+      `writes ${DRY_RUN_VALUES_PATH} (directory 0700, file 0600, removed afterwards):\n` +
+        `  image.repository=${image.repository} image.tag=${image.tag}` +
+        (image.digest ? ` image.digest=${image.digest}` : '') +
+        `\n  ${Object.keys(secrets)
+          .map((name) => `secrets.${name}`)
+          .join(', ')} (values never printed)`,
+    );
+    await install(DRY_RUN_VALUES_PATH);
+    return;
+  }
+  await withValuesFile(values, install, ctx.registerCleanup);
+}
+
+// ---------------------------------------------------------------- rollout and diagnose
+
+export interface RolloutOptions {
+  /** kubectl's --timeout; default the config's pipeline.helmTimeout. */
+  readonly timeout?: string;
+}
+
+/** `kubectl rollout status`; when it fails, prints the diagnostics and fails. */
+export async function rollout(ctx: DeployContext, options: RolloutOptions = {}): Promise<void> {
+  const { deployment, namespace } = resourceNames(ctx.config);
+  const timeout = options.timeout ?? ctx.config.pipeline.helmTimeout;
+  const result = await ctx.runner.run(k.rolloutStatus(ctx.config, timeout));
+  if (result.exitCode === 0) return;
+  ctx.runner.note(`deployment/${deployment} did not roll out; diagnostics follow`);
+  await diagnose(ctx);
+  throw new DeployError(
+    `deployment/${deployment} in namespace ${namespace} did not finish rolling out within ${timeout} ` +
+      '(exit ' +
+      result.exitCode +
+      "). The pods, their containers' logs (current and previous), the migration Job and the events are printed above.",
+  );
+}
+
+/** A pod to diagnose and the containers whose logs to print. */
+export interface PodTarget {
+  readonly name: string;
+  readonly containers: readonly string[];
+}
+
+/** Where `diagnose` gets the release's pods from. */
+export type PodSource =
+  /** Ask the cluster (`kubectl get pods -l <selector> -o json`). */
+  | { readonly kind: 'cluster' }
+  /** Pod names given by hand; their containers are the config's (api and redis). */
+  | { readonly kind: 'names'; readonly names: readonly string[] }
+  /** A `kubectl get pods -o json` document (a file, in a dry run without a cluster). */
+  | { readonly kind: 'json'; readonly json: string; readonly source: string };
+
+interface PodJson {
+  metadata?: { name?: string; labels?: Record<string, string> };
+  spec?: { initContainers?: { name: string }[]; containers?: { name: string }[] };
+}
+
+/**
+ * The pods of a `kubectl get pods -o json` list that carry every one of the
+ * release's selector labels, with all their containers (init containers such
+ * as the Redis sidecar first, as the pod runs them).
+ */
+export function selectPods(config: FitTechConfig, json: string, source: string): PodTarget[] {
+  let document: { items?: PodJson[] };
+  try {
+    document = JSON.parse(json) as { items?: PodJson[] };
+  } catch (error) {
+    throw new DeployError(
+      `${source} is not JSON (${(error as Error).message}); expected the output of kubectl get pods -o json`,
+    );
+  }
+  if (!document || !Array.isArray(document.items)) {
+    throw new DeployError(
+      `${source} has no "items" list; expected the output of kubectl get pods -o json`,
+    );
+  }
+  const wanted = Object.entries(selectorLabels(config));
+  return document.items
+    .filter((pod) => wanted.every(([key, value]) => pod.metadata?.labels?.[key] === value))
+    .map((pod) => ({
+      name: pod.metadata?.name ?? '',
+      containers: [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map(
+        (c) => c.name,
+      ),
+    }))
+    .filter((pod) => pod.name !== '')
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Runs a diagnostic command; a failure (e.g. no previous container) is noted, not fatal. */
+async function show(ctx: DeployContext, cmd: Command): Promise<void> {
+  const result = await ctx.runner.run(cmd);
+  if (result.exitCode !== 0)
+    ctx.runner.note(`(exit ${result.exitCode}: ${formatCommand(cmd)}; continuing)`);
+}
+
+/**
+ * For the release's pods: `get pods -o wide`, `describe`, the logs of every
+ * container (current and `--previous`), the migration hook Job, and the
+ * namespace's events sorted by time (most recent last). Best effort: it prints
+ * everything it can and never fails on a missing log.
+ */
+export async function diagnose(
+  ctx: DeployContext,
+  source: PodSource = { kind: 'cluster' },
+): Promise<PodTarget[]> {
+  const { config, runner } = ctx;
+  const names = resourceNames(config);
+  let pods: PodTarget[] | undefined;
+  if (source.kind === 'names') {
+    pods = source.names.map((name) => ({
+      name,
+      containers: [names.containers.api, names.containers.redis],
+    }));
+  } else if (source.kind === 'json') {
+    pods = selectPods(config, source.json, source.source);
+  } else {
+    const listed = await runner.run(k.listPods(config), { capture: true });
+    if (runner.dryRun) {
+      runner.note(
+        'the pods are known only at run time: pass --pods a,b or --pods-json <file> to list their commands',
+      );
+    } else if (listed.exitCode === 0) {
+      try {
+        pods = selectPods(config, listed.stdout, 'the output of kubectl get pods');
+      } catch (error) {
+        runner.note(`(${(error as Error).message}; continuing with the events)`);
+      }
+    } else {
+      runner.note(`(could not list the pods: exit ${listed.exitCode}; continuing with the events)`);
+    }
+  }
+
+  await show(ctx, k.podsWide(config));
+  if (pods !== undefined && pods.length === 0) {
+    runner.note(
+      `no pods match the release's labels ${k.podSelector(config)} in namespace ${names.namespace}`,
+    );
+  }
+  for (const pod of pods ?? []) {
+    await show(ctx, k.describePod(config, pod.name));
+    for (const container of pod.containers) {
+      await show(ctx, k.containerLogs(config, pod.name, container, false));
+      await show(ctx, k.containerLogs(config, pod.name, container, true));
+    }
+  }
+  await show(ctx, k.describeMigrationJob(config));
+  await show(ctx, k.migrationJobLogs(config));
+  await show(ctx, k.events(config));
+  return pods ?? [];
+}
+
+// ---------------------------------------------------------------- endpoint and health
+
+export interface PollOptions {
+  /** Give up after this long. */
+  readonly timeoutMs: number;
+  /** Wait between two polls. */
+  readonly intervalMs: number;
+}
+
+export const DEFAULT_ENDPOINT_POLL: PollOptions = { timeoutMs: 10 * 60_000, intervalMs: 10_000 };
+
+/** Waits until the Service has a load-balancer hostname and returns it. */
+export async function endpoint(
+  ctx: DeployContext,
+  options: PollOptions = DEFAULT_ENDPOINT_POLL,
+): Promise<string> {
+  const { config, runner } = ctx;
+  const { service, namespace } = resourceNames(config);
+  const cmd = k.serviceHostname(config);
+  if (runner.dryRun) {
+    await runner.run(cmd, { capture: true });
+    runner.note(
+      `repeated every ${formatDuration(options.intervalMs)} until the hostname is set, for at most ${formatDuration(options.timeoutMs)}`,
+    );
+    return '<load-balancer-hostname>';
+  }
+  const now = ctx.now ?? Date.now;
+  const wait = ctx.sleep ?? realSleep;
+  const start = now();
+  let polls = 0;
+  let lastProblem = 'no hostname assigned yet';
+  for (;;) {
+    const result = await runner.run(cmd, { capture: true, quiet: polls > 0 });
+    polls++;
+    const hostname = result.stdout.trim();
+    if (result.exitCode === 0 && hostname !== '') {
+      ctx.io.stdout.write(`load balancer hostname of service/${service}: ${hostname}\n`);
+      return hostname;
+    }
+    lastProblem =
+      result.exitCode === 0 ? 'no hostname assigned yet' : `kubectl exited ${result.exitCode}`;
+    const elapsed = now() - start;
+    if (elapsed + options.intervalMs > options.timeoutMs) break;
+    ctx.io.stdout.write(
+      `waiting for the load balancer of service/${service} (${lastProblem}; ${formatDuration(elapsed)} elapsed)\n`,
+    );
+    await wait(options.intervalMs);
+  }
+  throw new DeployError(
+    `service/${service} in namespace ${namespace} got no load-balancer hostname within ` +
+      `${formatDuration(options.timeoutMs)} (${polls} polls; last: ${lastProblem}). ` +
+      `Check its events (kubectl describe service ${service} --namespace ${namespace}): ` +
+      'the public subnets need the kubernetes.io/role/elb tag and the node role the load-balancer permissions.',
+  );
+}
+
+export interface HealthOptions {
+  /** The load balancer's hostname; the URL is http://<host>:<service.port><api.healthPath>. */
+  readonly host?: string;
+  /** Overrides the URL entirely (e.g. a port-forward). */
+  readonly url?: string;
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly timeoutMs: number;
+}
+
+export const DEFAULT_HEALTH: Omit<HealthOptions, 'host' | 'url'> = {
+  attempts: 10,
+  baseDelayMs: 5_000,
+  maxDelayMs: 60_000,
+  timeoutMs: 5_000,
+};
+
+export function healthUrl(config: FitTechConfig, host: string): string {
+  return `http://${host}:${config.service.port}${config.api.healthPath}`;
+}
+
+/** GETs the health path through the load balancer with retries and backoff. */
+export async function healthcheck(ctx: DeployContext, options: HealthOptions): Promise<number> {
+  const { config, runner } = ctx;
+  if (!options.url && !options.host) {
+    throw new DeployError(
+      'healthcheck needs --host <load balancer hostname> (from the endpoint command) or --url',
+    );
+  }
+  const url = options.url ?? healthUrl(config, options.host!);
+  const delays = backoffDelays(options.attempts, options.baseDelayMs, options.maxDelayMs);
+  if (runner.dryRun) {
+    runner.note(
+      `GET ${url} until it answers 2xx: at most ${options.attempts} attempts of ` +
+        `${formatDuration(options.timeoutMs)} each, waiting ${delays.map(formatDuration).join(', ') || 'nothing'} in between`,
+    );
+    return 0;
+  }
+  const result = await checkHealth({
+    url,
+    ...options,
+    ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
+    onAttempt: (a) => {
+      if (a.healthy) return;
+      const next =
+        a.nextDelayMs === undefined ? '' : `; retrying in ${formatDuration(a.nextDelayMs)}`;
+      ctx.io.stdout.write(`attempt ${a.attempt}/${options.attempts}: ${a.reason}${next}\n`);
+    },
+  });
+  if (!result.healthy) {
+    throw new DeployError(
+      `${result.message}. Look at the pods with: ${ctx.invocation('diagnose')}`,
+    );
+  }
+  ctx.io.stdout.write(`${result.message}\n`);
+  return result.attempts;
+}
+
+export async function helmTest(
+  ctx: DeployContext,
+  options: { timeout?: string } = {},
+): Promise<void> {
+  const { release, namespace, service } = resourceNames(ctx.config);
+  await mustRun(
+    ctx,
+    k.helmTest(ctx.config, options.timeout ?? '5m'),
+    (code) =>
+      `helm test ${release} failed in namespace ${namespace} (exit ${code}): the test pod could not get ` +
+      `${ctx.config.api.healthPath} through service/${service}:${ctx.config.service.port}; its logs are above.`,
+  );
+}
+
+// ---------------------------------------------------------------- teardown
+
+export interface TeardownOptions extends PollOptions {
+  /** Default `dist/terraform`. */
+  readonly terraformDir?: string;
+}
+
+export const DEFAULT_TEARDOWN: TeardownOptions = { timeoutMs: 15 * 60_000, intervalMs: 15_000 };
+
+async function waitForLoadBalancerGone(ctx: DeployContext, hostname: string, options: PollOptions) {
+  const { config, runner } = ctx;
+  const cmd = k.describeLoadBalancers(config);
+  if (runner.dryRun) {
+    await runner.run(cmd, { capture: true, dryRunStdout: '{"LoadBalancers":[]}' });
+    runner.note(
+      `repeated every ${formatDuration(options.intervalMs)} until no load balancer has the DNS name ${hostname}, for at most ${formatDuration(options.timeoutMs)}`,
+    );
+    return;
+  }
+  const now = ctx.now ?? Date.now;
+  const wait = ctx.sleep ?? realSleep;
+  const start = now();
+  for (let poll = 0; ; poll++) {
+    const stdout = await mustRun(
+      ctx,
+      cmd,
+      (code) => `aws elbv2 describe-load-balancers failed in ${config.region} (exit ${code})`,
+      { capture: true, quiet: poll > 0 },
+    );
+    const balancers =
+      (JSON.parse(stdout) as { LoadBalancers?: { DNSName?: string }[] }).LoadBalancers ?? [];
+    if (!balancers.some((lb) => lb.DNSName?.toLowerCase() === hostname.toLowerCase())) {
+      ctx.io.stdout.write(`the load balancer ${hostname} is gone\n`);
+      return;
+    }
+    if (now() - start + options.intervalMs > options.timeoutMs) {
+      throw new DeployError(
+        `the load balancer ${hostname} still exists after ${formatDuration(options.timeoutMs)}; ` +
+          'terraform destroy would fail on its network interfaces. Delete it in the EC2 console ' +
+          '(Load Balancers) or wait, then run teardown again.',
+      );
+    }
+    await wait(options.intervalMs);
+  }
+}
+
+/**
+ * `helm uninstall`, wait until the Service and its AWS load balancer are gone
+ * (otherwise the VPC cannot be destroyed), then `terraform destroy`. Safe to
+ * run again after a partial teardown.
+ */
+export async function teardown(
+  ctx: DeployContext,
+  options: TeardownOptions = DEFAULT_TEARDOWN,
+): Promise<void> {
+  const { config, runner } = ctx;
+  const { cluster, release } = resourceNames(config);
+  const terraformDir = options.terraformDir ?? 'dist/terraform';
+  const timeout = formatDuration(options.timeoutMs);
+
+  const clusters = await mustRun(
+    ctx,
+    k.listClusters(config),
+    (code) =>
+      `aws eks list-clusters failed in ${config.region} (exit ${code}): check your AWS credentials`,
+    { capture: true, dryRunStdout: JSON.stringify({ clusters: [cluster] }) },
+  );
+  const exists = ((JSON.parse(clusters) as { clusters?: string[] }).clusters ?? []).includes(
+    cluster,
+  );
+  if (!exists) {
+    runner.note(`cluster ${cluster} does not exist in ${config.region}: nothing to uninstall`);
+  } else {
+    await kubeconfig(ctx);
+    const hostname = (
+      await mustRun(
+        ctx,
+        k.serviceHostname(config, { ignoreNotFound: true }),
+        (code) => `could not read the Service's load balancer (exit ${code})`,
+        { capture: true, dryRunStdout: '<load-balancer-hostname>' },
+      )
+    ).trim();
+    await mustRun(
+      ctx,
+      k.helmUninstall(config, timeout),
+      (code) => `helm uninstall ${release} failed (exit ${code}); nothing was destroyed.`,
+    );
+    await mustRun(
+      ctx,
+      k.waitForServiceDeletion(config, timeout),
+      (code) =>
+        `the Service was not deleted within ${timeout} (exit ${code}): its load balancer is still being removed. ` +
+        'Run teardown again later; nothing was destroyed.',
+    );
+    if (hostname) await waitForLoadBalancerGone(ctx, hostname, options);
+  }
+  await mustRun(
+    ctx,
+    k.terraformInit(terraformDir),
+    (code) => `terraform init failed in ${terraformDir} (exit ${code}); run pnpm synth first.`,
+  );
+  await mustRun(
+    ctx,
+    k.terraformDestroy(terraformDir),
+    (code) =>
+      `terraform destroy failed (exit ${code}). If the database has deletion protection ` +
+      '(database.deletionProtection, on in prod), turn it off in the config and apply first.',
+  );
+}
+
+// ---------------------------------------------------------------- the whole deployment
+
+export interface DeployOptions extends HelmUpgradeOptions {
+  readonly endpoint?: PollOptions;
+  readonly health?: Omit<HealthOptions, 'host' | 'url'>;
+}
+
+/** Steps 4–7: kubeconfig, helm upgrade, rollout, endpoint, health check, helm test. */
+export async function deploy(ctx: DeployContext, options: DeployOptions = {}): Promise<void> {
+  await kubeconfig(ctx);
+  await helmUpgrade(ctx, options);
+  await rollout(ctx);
+  const host = await endpoint(ctx, options.endpoint);
+  await healthcheck(ctx, { host, ...(options.health ?? DEFAULT_HEALTH) });
+  await helmTest(ctx);
+}

@@ -1,0 +1,30 @@
+/**
+ * @fittech/infra — the Terraform (CDKTF) of the FitTech platform.
+ */
+export { synthesizeTerraform, TERRAFORM_FILE } from './synthesize';
+export {
+  FitTechStack,
+  TERRAFORM_OUTPUTS,
+  DB_PASSWORD_VARIABLE,
+  MIN_TERRAFORM_VERSION_FOR_S3_LOCKFILE,
+  AWS_PROVIDER,
+  type FitTechStackProps,
+} from './stack';
+export { Network, EKS_UNSUPPORTED_ZONE_IDS, type NetworkProps } from './network';
+export {
+  EksCluster,
+  CONTROL_PLANE_LOG_TYPES,
+  ADDONS_BEFORE_NODES,
+  ADDONS_AFTER_NODES,
+  type EksClusterProps,
+} from './cluster';
+export { ManagedNodeGroup, NODE_ROLE_POLICIES, type ManagedNodeGroupProps } from './node-group';
+export { PostgresDatabase, POSTGRES_LOG_EXPORTS, type PostgresDatabaseProps } from './database';
+export { ImageRepository, type ImageRepositoryProps } from './registry';
+export { ClusterKey, type ClusterKeyProps } from './encryption';
+export { type AwsContext, awsContext } from './aws-context';
+export { cidrSubnet, subnetLayout, VPC_PREFIX_RANGE, type SubnetLayout } from './cidr';
+// CI/CD pipeline generation (issue 6), and the deploy CLI's building blocks
+// (`deployment.helmUpgrade(ctx)`, `deployment.checkHealth(...)`; the executable is bin `fittech-deploy`).
+export * from './pipeline';
+export * as deployment from './deploy';

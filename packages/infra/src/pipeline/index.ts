@@ -1,0 +1,20 @@
+/** Generation of the GitHub Actions workflows from the FitTech configs. */
+export {
+  generateWorkflows,
+  workflowYaml,
+  DEPLOY_CLI,
+  DEPLOY_ROLE_VARIABLE,
+  DB_PASSWORD_SECRET,
+  apiSecretNames,
+  STALE_WORKFLOWS_MESSAGE,
+  type WorkflowOptions,
+} from './workflows';
+export { deployTarget, targetScript, TARGET_OUTPUTS, type DeployTarget } from './target';
+export {
+  ACTIONS,
+  RUNNER,
+  TOOL_VERSIONS,
+  uses,
+  type ActionName,
+  type PinnedAction,
+} from './actions';

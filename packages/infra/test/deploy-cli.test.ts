@@ -1,0 +1,540 @@
+/**
+ * fittech-deploy: the commands it runs come from the config (dry runs print
+ * them exactly), the flows around them (diagnostics after a failed rollout,
+ * secrets through a private values file) and its error messages.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import {
+  ConfigError,
+  resolveConfig,
+  resourceNames,
+  selectorLabels,
+  type FitTechConfig,
+} from '@fittech/shared';
+import { formatCommand, shellQuote } from '../src/deploy/command';
+import { runCli, ScriptedRunner } from './deploy-support';
+
+const FIXTURE = join(__dirname, 'fixtures', 'pods.json');
+const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+const SECRET_KEY = 'k'.repeat(40);
+const DATABASE_URL =
+  'postgresql://fittech:s3cr3t-Pa55word@db.internal:5432/fittech?sslmode=verify-full';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fittech-deploy-test-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function overridesFile(name: string, overrides: unknown): string {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(overrides));
+  return file;
+}
+
+/** The commands of a full deployment for `config`, derived from its names (what the dry run must print). */
+function expectedDeployCommands(config: FitTechConfig): string[] {
+  const n = resourceNames(config);
+  const values = "'<private-temp-dir>/release-values.json'";
+  return [
+    `aws eks update-kubeconfig --name ${n.cluster} --region ${config.region} --alias ${n.cluster}`,
+    'terraform -chdir=dist/terraform output -raw database_url',
+    `helm lint dist/chart --namespace ${n.namespace} --values ${values} --strict`,
+    `helm upgrade --install ${n.release} dist/chart --namespace ${n.namespace} --create-namespace --atomic --wait --timeout ${config.pipeline.helmTimeout} --values ${values}`,
+    `kubectl rollout status deployment/${n.deployment} --namespace ${n.namespace} --timeout ${config.pipeline.helmTimeout}`,
+    `kubectl get service ${n.service} --namespace ${n.namespace} --output 'jsonpath={.status.loadBalancer.ingress[0].hostname}'`,
+    `helm test ${n.release} --namespace ${n.namespace} --logs --timeout 5m`,
+  ];
+}
+
+const commandLines = (lines: string[]) => lines.filter((l) => !l.startsWith('#'));
+
+describe('dry run: every name comes from the config', () => {
+  it('prints the exact commands of a dev deployment, shell-quoted, and runs nothing', async () => {
+    const config = resolveConfig({ env: 'dev' });
+    const run = await runCli([
+      'deploy',
+      '--env',
+      'dev',
+      '--dry-run',
+      '--registry',
+      REGISTRY,
+      '--image-tag',
+      'abc1234',
+      '--image-digest',
+      DIGEST,
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(commandLines(run.lines)).toEqual(expectedDeployCommands(config));
+    // The health check is in-process; the dry run states its URL and schedule.
+    expect(run.stdout).toContain(
+      `# GET http://<load-balancer-hostname>:${config.service.port}${config.api.healthPath} until it answers 2xx`,
+    );
+    expect(run.stdout).toContain(
+      `image.repository=${REGISTRY}/${resourceNames(config).ecrRepository} image.tag=abc1234 image.digest=${DIGEST}`,
+    );
+  });
+
+  it('follows an override of the cluster name and every other name into every command', async () => {
+    const overrides = {
+      region: 'eu-west-1',
+      cluster: { name: 'acme-edge' },
+      kubernetes: { namespace: 'shop', releaseName: 'storefront' },
+      service: { port: 8080 },
+      api: { healthPath: '/livez' },
+      ecr: { repositoryName: 'acme/storefront-api' },
+      pipeline: { helmTimeout: '7m30s' },
+    };
+    const file = overridesFile('acme.json', overrides);
+    const config = resolveConfig({ env: 'prod', overrides });
+    const run = await runCli([
+      'deploy',
+      '--env',
+      'prod',
+      '--config',
+      file,
+      '--dry-run',
+      '--registry',
+      '999999999999.dkr.ecr.eu-west-1.amazonaws.com',
+    ]);
+    expect(run.status).toBe(0);
+    expect(commandLines(run.lines)).toEqual(expectedDeployCommands(config));
+    expect(run.stdout).toContain('--name acme-edge --region eu-west-1');
+    expect(run.stdout).toContain('deployment/storefront-api --namespace shop');
+    expect(run.stdout).toContain('http://<load-balancer-hostname>:8080/livez');
+    expect(run.stdout).toContain(
+      'image.repository=999999999999.dkr.ecr.eu-west-1.amazonaws.com/acme/storefront-api',
+    );
+    // Nothing of the presets' names is left.
+    for (const stale of ['fittech-prod', 'fittech-api', 'us-east-1', ':80/', '/health ']) {
+      expect(run.stdout).not.toContain(stale);
+    }
+  });
+
+  it('no command keeps a default name when every name is overridden', async () => {
+    const overrides = {
+      project: 'acme',
+      region: 'ap-southeast-2',
+      cluster: { name: 'acme-edge' },
+      kubernetes: { namespace: 'shop', releaseName: 'storefront' },
+      service: { port: 8443 },
+      api: { healthPath: '/livez' },
+    };
+    const file = overridesFile('acme-all.json', overrides);
+    const config = resolveConfig({ env: 'dev', overrides });
+    const n = resourceNames(config);
+    const registry = '123456789012.dkr.ecr.ap-southeast-2.amazonaws.com';
+    const invocations = [
+      ['deploy', '--registry', registry],
+      ['kubeconfig'],
+      ['helm-upgrade', '--registry', registry],
+      ['rollout'],
+      ['diagnose', '--pods', 'storefront-api-1'],
+      ['endpoint'],
+      ['healthcheck', '--host', 'lb.example'],
+      ['helm-test'],
+      ['teardown'],
+    ];
+    for (const args of invocations) {
+      const run = await runCli([...args, '--env', 'dev', '--config', file, '--dry-run']);
+      expect([args[0], run.status, run.stderr]).toEqual([args[0], 0, '']);
+      expect([args[0], run.stdout]).not.toEqual([
+        args[0],
+        expect.stringMatching(/fittech|us-east-1|:80\//),
+      ]);
+    }
+    const diagnose = await runCli(['diagnose', '--config', file, '--dry-run', '--pods', 'p']);
+    expect(diagnose.stdout).toContain(
+      `--namespace shop --selector app.kubernetes.io/name=acme-api,app.kubernetes.io/instance=storefront`,
+    );
+    expect(diagnose.stdout).toContain(`kubectl describe job ${n.migrationJob} --namespace shop`);
+    const health = await runCli([
+      'healthcheck',
+      '--config',
+      file,
+      '--dry-run',
+      '--host',
+      'lb.example',
+    ]);
+    expect(health.stdout).toContain('GET http://lb.example:8443/livez');
+  });
+
+  it('kubeconfig, rollout and helm-test print one command each', async () => {
+    const config = resolveConfig({ env: 'prod' });
+    const n = resourceNames(config);
+    const kube = await runCli(['kubeconfig', '--env', 'prod', '--dry-run']);
+    expect(kube.lines).toEqual([
+      `aws eks update-kubeconfig --name ${n.cluster} --region ${config.region} --alias ${n.cluster}`,
+    ]);
+    const rollout = await runCli(['rollout', '--env', 'prod', '--dry-run', '--timeout', '3m']);
+    expect(rollout.lines).toEqual([
+      `kubectl rollout status deployment/${n.deployment} --namespace ${n.namespace} --timeout 3m`,
+    ]);
+    const test = await runCli(['helm-test', '--env', 'prod', '--dry-run']);
+    expect(test.lines).toEqual([
+      `helm test ${n.release} --namespace ${n.namespace} --logs --timeout 5m`,
+    ]);
+  });
+
+  it('teardown uninstalls, waits for the Service and its load balancer, then destroys', async () => {
+    const config = resolveConfig({ env: 'dev' });
+    const n = resourceNames(config);
+    const run = await runCli(['teardown', '--env', 'dev', '--dry-run', '--timeout', '12m']);
+    expect(run.status).toBe(0);
+    expect(commandLines(run.lines)).toEqual([
+      `aws eks list-clusters --region ${config.region} --output json`,
+      `aws eks update-kubeconfig --name ${n.cluster} --region ${config.region} --alias ${n.cluster}`,
+      `kubectl get service ${n.service} --namespace ${n.namespace} --output 'jsonpath={.status.loadBalancer.ingress[0].hostname}' --ignore-not-found`,
+      `helm uninstall ${n.release} --namespace ${n.namespace} --wait --timeout 12m --ignore-not-found`,
+      `kubectl wait --for=delete service/${n.service} --namespace ${n.namespace} --timeout=12m`,
+      `aws elbv2 describe-load-balancers --region ${config.region} --output json`,
+      'terraform -chdir=dist/terraform init -input=false',
+      'terraform -chdir=dist/terraform destroy -auto-approve -input=false -lock-timeout=5m',
+    ]);
+  });
+});
+
+describe('diagnose', () => {
+  const config = resolveConfig({ env: 'dev' });
+  const n = resourceNames(config);
+  const selector = Object.entries(selectorLabels(config))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const podCommands = (pod: string, containers: string[]) => [
+    `kubectl describe pod ${pod} --namespace ${n.namespace}`,
+    ...containers.flatMap((c) => [
+      `kubectl logs ${pod} --namespace ${n.namespace} --container ${c} --timestamps --tail=500`,
+      `kubectl logs ${pod} --namespace ${n.namespace} --container ${c} --previous --timestamps --tail=500`,
+    ]),
+  ];
+  const tail = [
+    `kubectl describe job ${n.migrationJob} --namespace ${n.namespace}`,
+    `kubectl logs job/${n.migrationJob} --namespace ${n.namespace} --all-containers --timestamps --tail=500`,
+    `kubectl get events --namespace ${n.namespace} --sort-by=.lastTimestamp`,
+  ];
+
+  it('lists the commands for every container of every pod with the release labels (from a pod list)', async () => {
+    const run = await runCli(['diagnose', '--env', 'dev', '--dry-run', '--pods-json', FIXTURE]);
+    expect(run.status).toBe(0);
+    // The fixture also holds a pod of another release and one without the name label: both left out.
+    expect(commandLines(run.lines)).toEqual([
+      `kubectl get pods --namespace ${n.namespace} --selector ${selector} --output wide`,
+      ...podCommands('fittech-api-6d8f7c9b5-7hzkd', ['redis', 'api']),
+      ...podCommands('fittech-api-6d8f7c9b5-x2lqp', ['redis', 'api']),
+      ...tail,
+    ]);
+    expect(run.stdout).not.toContain('canary-api');
+    expect(run.stdout).not.toContain('debug-shell');
+    expect(run.stdout).toContain(
+      '# diagnosed 2 pod(s) of release fittech: fittech-api-6d8f7c9b5-7hzkd [redis, api], fittech-api-6d8f7c9b5-x2lqp [redis, api]',
+    );
+  });
+
+  it('with pod names, logs the containers the config names (api and redis)', async () => {
+    const run = await runCli(['diagnose', '--env', 'dev', '--dry-run', '--pods', 'p-1,p-2']);
+    expect(commandLines(run.lines)).toEqual([
+      `kubectl get pods --namespace ${n.namespace} --selector ${selector} --output wide`,
+      ...podCommands('p-1', [n.containers.api, n.containers.redis]),
+      ...podCommands('p-2', [n.containers.api, n.containers.redis]),
+      ...tail,
+    ]);
+  });
+
+  it('without a pod list, a dry run shows the selection and says the rest needs the pods', async () => {
+    const run = await runCli(['diagnose', '--env', 'dev', '--dry-run']);
+    expect(run.lines[0]).toBe(
+      `kubectl get pods --namespace ${n.namespace} --selector ${selector} --output json`,
+    );
+    expect(run.stdout).toContain(
+      '# the pods are known only at run time: pass --pods a,b or --pods-json',
+    );
+  });
+
+  it('a failed rollout prints the diagnostics of the pods the cluster lists, then fails', async () => {
+    const runner = new ScriptedRunner((_, line) => {
+      if (line.startsWith('kubectl rollout status')) return { exitCode: 1 };
+      if (line.endsWith('--output json')) return { stdout: readFileSync(FIXTURE, 'utf8') };
+      if (line.includes('--previous')) return { exitCode: 1 }; // no previous container: not fatal
+      return undefined;
+    });
+    const run = await runCli(['rollout', '--env', 'dev'], { runner });
+    expect(run.status).toBe(1);
+    expect(runner.lines).toEqual([
+      `kubectl rollout status deployment/${n.deployment} --namespace ${n.namespace} --timeout ${config.pipeline.helmTimeout}`,
+      `kubectl get pods --namespace ${n.namespace} --selector ${selector} --output json`,
+      `kubectl get pods --namespace ${n.namespace} --selector ${selector} --output wide`,
+      ...podCommands('fittech-api-6d8f7c9b5-7hzkd', ['redis', 'api']),
+      ...podCommands('fittech-api-6d8f7c9b5-x2lqp', ['redis', 'api']),
+      ...tail,
+    ]);
+    expect(run.stderr).toContain(
+      `deployment/${n.deployment} in namespace ${n.namespace} did not finish rolling out within ${config.pipeline.helmTimeout}`,
+    );
+  });
+});
+
+describe('helm-upgrade: secrets only through a private values file', () => {
+  const config = resolveConfig({ env: 'dev' });
+  const n = resourceNames(config);
+
+  it('writes the values to a 0600 file in a 0700 directory, passes only its path, and removes it', async () => {
+    let seen: { path: string; fileMode: number; dirMode: number; values: unknown } | undefined;
+    const runner = new ScriptedRunner((cmd, line) => {
+      if (line.startsWith('terraform')) return { stdout: `${DATABASE_URL}\n` };
+      if (cmd.args[0] === 'upgrade') {
+        const path = cmd.args[cmd.args.indexOf('--values') + 1]!;
+        seen = {
+          path,
+          fileMode: statSync(path).mode & 0o777,
+          dirMode: statSync(dirname(path)).mode & 0o777,
+          values: JSON.parse(readFileSync(path, 'utf8')),
+        };
+      }
+      return undefined;
+    });
+    const run = await runCli(
+      [
+        'helm-upgrade',
+        '--env',
+        'dev',
+        '--registry',
+        REGISTRY,
+        '--image-tag',
+        'abc1234',
+        '--image-digest',
+        DIGEST,
+      ],
+      { runner, env: { SECRET_KEY, GITHUB_ACTIONS: 'true' } },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(seen).toBeDefined();
+    expect(seen!.fileMode).toBe(0o600);
+    expect(seen!.dirMode).toBe(0o700);
+    expect(seen!.values).toEqual({
+      image: { repository: `${REGISTRY}/${n.ecrRepository}`, tag: 'abc1234', digest: DIGEST },
+      secrets: { databaseUrl: DATABASE_URL, secretKey: SECRET_KEY },
+    });
+    expect(existsSync(seen!.path)).toBe(false);
+    expect(existsSync(dirname(seen!.path))).toBe(false);
+    // The URL read from Terraform was captured, not printed; in Actions it is masked.
+    expect(runner.observed.find((o) => o.line.startsWith('terraform'))?.options.capture).toBe(true);
+    expect(run.stdout).toBe(`::add-mask::${DATABASE_URL}\n`);
+    for (const line of runner.lines) {
+      expect(line).not.toContain(SECRET_KEY);
+      expect(line).not.toContain('s3cr3t');
+    }
+    expect(runner.lines.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
+      'terraform -chdir=dist/terraform',
+      'helm lint',
+      'helm upgrade',
+    ]);
+  });
+
+  it('removes the values file also when helm fails, and prints the diagnostics', async () => {
+    let path = '';
+    const runner = new ScriptedRunner((cmd) => {
+      if (cmd.args[0] === 'upgrade') {
+        path = cmd.args[cmd.args.indexOf('--values') + 1]!;
+        return { exitCode: 1 };
+      }
+      return undefined;
+    });
+    const run = await runCli(['helm-upgrade', '--env', 'dev', '--registry', REGISTRY], {
+      runner,
+      env: { SECRET_KEY, DATABASE_URL },
+    });
+    expect(run.status).toBe(1);
+    expect(path).not.toBe('');
+    expect(existsSync(path)).toBe(false);
+    expect(runner.lines).toContain(
+      `kubectl get events --namespace ${n.namespace} --sort-by=.lastTimestamp`,
+    );
+    expect(run.stderr).toContain(
+      `helm upgrade --install ${n.release} failed in namespace ${n.namespace}`,
+    );
+    expect(run.stderr).toContain('--atomic rolled the release back');
+  });
+
+  it('refuses to run without SECRET_KEY, before running anything', async () => {
+    const runner = new ScriptedRunner();
+    const run = await runCli(['helm-upgrade', '--env', 'dev', '--registry', REGISTRY], {
+      runner,
+      env: {},
+    });
+    expect(run.status).toBe(1);
+    expect(runner.lines).toEqual([]);
+    expect(run.stderr).toContain('SECRET_KEY is not set');
+  });
+
+  it('checks the secrets against the API contract without printing them', async () => {
+    const runner = new ScriptedRunner();
+    const weak = await runCli(['helm-upgrade', '--env', 'dev', '--registry', REGISTRY], {
+      runner,
+      env: { SECRET_KEY: 'short-secret', DATABASE_URL },
+    });
+    expect(weak.status).toBe(1);
+    expect(weak.stderr).toContain('SECRET_KEY (from $SECRET_KEY) must be at least 32 characters');
+    expect(weak.stderr).not.toContain('short-secret');
+    const badUrl = await runCli(['helm-upgrade', '--env', 'dev', '--registry', REGISTRY], {
+      runner,
+      env: { SECRET_KEY, DATABASE_URL: 'mysql://root:hunter2@db/fittech' },
+    });
+    expect(badUrl.status).toBe(1);
+    expect(badUrl.stderr).toContain(
+      'DATABASE_URL (from $DATABASE_URL) must be a postgresql:// URL',
+    );
+    expect(badUrl.stderr).not.toContain('hunter2');
+    expect(runner.lines).toEqual([]);
+  });
+
+  it('needs a registry unless the config knows the account', async () => {
+    const noRegistry = await runCli(['helm-upgrade', '--env', 'dev', '--dry-run']);
+    expect(noRegistry.status).toBe(1);
+    expect(noRegistry.stderr).toContain('the image registry is unknown: pass --registry');
+    const file = overridesFile('account.json', { accountId: '210987654321' });
+    const withAccount = await runCli([
+      'helm-upgrade',
+      '--env',
+      'dev',
+      '--dry-run',
+      '--config',
+      file,
+    ]);
+    expect(withAccount.status).toBe(0);
+    expect(withAccount.stdout).toContain(
+      `image.repository=210987654321.dkr.ecr.${config.region}.amazonaws.com/${n.ecrRepository} image.tag=${config.api.imageTag}`,
+    );
+  });
+});
+
+describe('errors are for people', () => {
+  it('shows a ConfigError exactly as resolveConfig words it', async () => {
+    const overrides = { cluster: { name: 'Not_A_Name' }, api: { port: 70000 } };
+    const file = overridesFile('bad.json', overrides);
+    let expected = '';
+    try {
+      resolveConfig({ env: 'dev', overrides, source: `configuration (${file}) for env "dev"` });
+    } catch (error) {
+      expected = (error as ConfigError).message;
+    }
+    expect(expected).toContain('cluster.name');
+    const run = await runCli(['kubeconfig', '--env', 'dev', '--config', file, '--dry-run']);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`fittech-deploy: ${expected}\n`);
+  });
+
+  it('names an unreadable or malformed overrides file', async () => {
+    const missing = await runCli(['kubeconfig', '--config', join(dir, 'nope.json'), '--dry-run']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain(`overrides file ${join(dir, 'nope.json')}`);
+    expect(missing.stderr).toContain('cannot be read');
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{"cluster": ');
+    const broken = await runCli(['kubeconfig', '--config', file, '--dry-run']);
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toContain('is not valid JSON');
+  });
+
+  it('rejects unknown commands, unknown flags, bad environments and bad durations with usage', async () => {
+    const unknown = await runCli(['deploi']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "deploi"; one of kubeconfig, helm-upgrade');
+    const flag = await runCli(['rollout', '--pods', 'x']);
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).toContain("Unknown option '--pods'");
+    const env = await runCli(['rollout', '--env', 'staging', '--dry-run']);
+    expect(env.status).toBe(2);
+    expect(env.stderr).toContain('--env must be one of dev, prod (got "staging")');
+    const timeout = await runCli(['rollout', '--timeout', 'ten minutes', '--dry-run']);
+    expect(timeout.status).toBe(2);
+    expect(timeout.stderr).toContain(
+      '--timeout must be a duration such as "500ms", "5s", "10m" or "1m30s"',
+    );
+    const attempts = await runCli(['healthcheck', '--host', 'h', '--attempts', '0', '--dry-run']);
+    expect(attempts.status).toBe(2);
+    expect(attempts.stderr).toContain('--attempts must be a whole number of at least 1');
+  });
+
+  it('--help prints the usage and exits 0; no command prints it to stderr and exits 2', async () => {
+    const help = await runCli(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: fittech-deploy <command>');
+    const none = await runCli([]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('Usage: fittech-deploy <command>');
+  });
+
+  it('annotates failures for GitHub Actions', async () => {
+    const runner = new ScriptedRunner(() => ({ exitCode: 254 }));
+    const run = await runCli(['kubeconfig', '--env', 'dev'], {
+      runner,
+      env: { GITHUB_ACTIONS: 'true' },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(
+      /^::error title=fittech-deploy kubeconfig::aws eks update-kubeconfig failed for cluster "fittech-dev"/m,
+    );
+  });
+});
+
+describe('endpoint', () => {
+  it('polls until the Service has a hostname and writes it to $GITHUB_OUTPUT', async () => {
+    const config = resolveConfig({ env: 'dev' });
+    const answers = ['', '', 'abc-123.elb.us-east-1.amazonaws.com\n'];
+    const runner = new ScriptedRunner(() => ({ stdout: answers.shift() ?? '' }));
+    const waits: number[] = [];
+    const output = join(dir, 'github-output');
+    writeFileSync(output, '');
+    const run = await runCli(['endpoint', '--env', 'dev', '--interval', '2s', '--github-output'], {
+      runner,
+      env: { GITHUB_OUTPUT: output },
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    expect(run.status).toBe(0);
+    expect(runner.lines).toHaveLength(3);
+    // Only the first poll is echoed; the rest are quiet.
+    expect(runner.observed.map((o) => o.options.quiet)).toEqual([false, true, true]);
+    expect(waits).toEqual([2000, 2000]);
+    expect(readFileSync(output, 'utf8')).toBe(
+      `hostname=abc-123.elb.us-east-1.amazonaws.com\nurl=http://abc-123.elb.us-east-1.amazonaws.com:${config.service.port}${config.api.healthPath}\n`,
+    );
+  });
+
+  it('gives up after the timeout with what to check', async () => {
+    const runner = new ScriptedRunner(() => ({ stdout: '' }));
+    const run = await runCli(
+      ['endpoint', '--env', 'dev', '--interval', '10ms', '--timeout', '50ms'],
+      {
+        runner,
+      },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('got no load-balancer hostname within 50ms');
+    expect(run.stderr).toContain('kubernetes.io/role/elb');
+  });
+});
+
+describe('shell quoting (printing only; commands are spawned with argv arrays)', () => {
+  it('round-trips through a POSIX shell to the same argv', () => {
+    const args = ['plain', 'a b', "it's", '$HOME', '`id`', '', 'x;y|z&', 'jsonpath={.a[0].b}', 'ü'];
+    const line = formatCommand({ program: 'printf', args: ['%s\\n', ...args] });
+    const result = spawnSync('sh', ['-c', line], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(args.map((a) => `${a}\n`).join(''));
+  });
+
+  it('leaves safe words unquoted', () => {
+    expect(shellQuote('deployment/fittech-api')).toBe('deployment/fittech-api');
+    expect(shellQuote('--sort-by=.lastTimestamp')).toBe('--sort-by=.lastTimestamp');
+    expect(shellQuote('a b')).toBe("'a b'");
+  });
+});
