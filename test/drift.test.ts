@@ -1,0 +1,137 @@
+/**
+ * The promise of the platform: the infrastructure, the manifests, the chart
+ * and the API's environment agree on every port and name, because all of them
+ * come from @fittech/shared. These tests read the generated artifacts (what
+ * `pnpm synth` writes), never the config's constants alone.
+ */
+import { parseApiEnvironment, resourceNames } from '@fittech/shared';
+import { artifacts, one, tfResources, type Artifacts, type K8sObject } from './artifacts';
+
+/** Resolves a container port reference (a number or a port name) against the pod's containers. */
+function resolvePort(pod: K8sObject, ref: number | string, container?: string): number {
+  if (typeof ref === 'number') return ref;
+  const containers = [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])].filter(
+    (c: K8sObject) => container === undefined || c.name === container,
+  );
+  const matches = containers.flatMap((c: K8sObject) =>
+    (c.ports ?? [])
+      .filter((p: K8sObject) => p.name === ref)
+      .map((p: K8sObject) => p.containerPort as number),
+  );
+  if (matches.length !== 1)
+    throw new Error(`port name "${ref}" resolves to ${matches.length} container ports`);
+  return matches[0]!;
+}
+
+/** The API container's environment as the kubelet would give it (ConfigMap and Secret refs resolved). */
+function containerEnv(
+  a: Artifacts,
+  container: K8sObject,
+  secretData: Record<string, string>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  const configMaps = a.objects.filter((o) => o.kind === 'ConfigMap');
+  for (const from of container.envFrom ?? []) {
+    if (from.configMapRef)
+      Object.assign(env, one(configMaps, 'ConfigMap', from.configMapRef.name).data);
+  }
+  for (const e of container.env ?? []) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.valueFrom?.configMapKeyRef) {
+      const ref = e.valueFrom.configMapKeyRef;
+      env[e.name] = one(configMaps, 'ConfigMap', ref.name).data[ref.key];
+    } else if (e.valueFrom?.secretKeyRef) {
+      env[e.name] = secretData[e.valueFrom.secretKeyRef.key]!;
+    }
+  }
+  return env;
+}
+
+function checkAgreement(a: Artifacts) {
+  const { config } = a;
+  const names = resourceNames(config);
+  const deployment = one(a.objects, 'Deployment', names.deployment);
+  const pod = deployment.spec.template;
+  const api = pod.spec.containers.find((c: K8sObject) => c.name === names.containers.api);
+  const service = one(a.objects, 'Service', names.service);
+
+  // Ports: container = Service targetPort = probes = PORT.
+  const containerPort = resolvePort(pod, names.portNames.http, names.containers.api);
+  expect(containerPort).toBe(config.api.port);
+  const apiPorts = service.spec.ports.filter((p: K8sObject) => p.port === config.service.port);
+  expect(apiPorts).toHaveLength(1);
+  expect(resolvePort(pod, apiPorts[0].targetPort, names.containers.api)).toBe(config.api.port);
+  for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+    expect(resolvePort(pod, api[probe].httpGet.port, names.containers.api)).toBe(config.api.port);
+  }
+  expect(api.livenessProbe.httpGet.path).toBe(config.api.healthPath);
+  expect(api.readinessProbe.httpGet.path).toBe(config.api.readyPath);
+  const env = containerEnv(a, api, {
+    'database-url': 'postgresql://u:p@h:5432/d',
+    'secret-key': 'k'.repeat(32),
+  });
+  const parsed = parseApiEnvironment(env);
+  expect(parsed.PORT).toBe(config.api.port);
+  expect(parsed.HEALTH_PATH).toBe(config.api.healthPath);
+  expect(parsed.READY_PATH).toBe(config.api.readyPath);
+  expect(parsed.REDIS_URL).toBe(`redis://127.0.0.1:${config.redis.port}/0`);
+
+  // The Service selects the Deployment's pods and never exposes Redis.
+  expect(pod.metadata.labels).toMatchObject(service.spec.selector);
+  expect(service.spec.ports.map((p: K8sObject) => p.port)).not.toContain(config.redis.port);
+
+  // Names and namespace.
+  for (const o of a.objects) expect(o.metadata.namespace).toBe(config.kubernetes.namespace);
+  expect(deployment.metadata.name).toBe(names.deployment);
+  expect(service.metadata.name).toBe(names.service);
+
+  // Terraform: cluster name = subnet tags = node group's cluster.
+  const clusters = Object.values(tfResources(a.terraform, 'aws_eks_cluster'));
+  expect(clusters).toHaveLength(1);
+  expect(clusters[0].name).toBe(config.cluster.name);
+  const [clusterId] = Object.keys(tfResources(a.terraform, 'aws_eks_cluster'));
+  const subnets = Object.values(tfResources(a.terraform, 'aws_subnet'));
+  expect(subnets.length).toBeGreaterThanOrEqual(4);
+  for (const subnet of subnets) {
+    expect(subnet.tags[`kubernetes.io/cluster/${config.cluster.name}`]).toBe('shared');
+  }
+  const nodeGroups = Object.values(tfResources(a.terraform, 'aws_eks_node_group'));
+  expect(nodeGroups).toHaveLength(1);
+  expect(nodeGroups[0].cluster_name).toBe(`\${aws_eks_cluster.${clusterId}.name}`);
+  expect(nodeGroups[0].node_group_name).toBe(names.nodeGroup);
+  expect(clusters[0].version).toBe(config.cluster.version);
+}
+
+describe('artifacts agree on ports and names (default dev)', () => {
+  const a = artifacts({ env: 'dev', workflowsDir: false });
+  it('container port, Service targetPort, probes, PORT, paths, names and the cluster all agree', () => {
+    checkAgreement(a);
+  });
+  it('uses the documented defaults', () => {
+    const service = one(a.objects, 'Service', resourceNames(a.config).service);
+    expect(service.spec.type).toBe('LoadBalancer');
+    expect(service.spec.ports.map((p: K8sObject) => p.port)).toEqual([80]);
+    expect(a.config.api.port).toBe(8000);
+  });
+});
+
+describe('artifacts follow an override of api.port, service.port and cluster.name', () => {
+  const overrides = {
+    api: { port: 9000 },
+    service: { port: 8080 },
+    cluster: { name: 'blue-cluster' },
+  };
+  const a = artifacts({ env: 'prod', overrides, workflowsDir: false });
+  it('every artifact follows', () => {
+    expect(a.config.api.port).toBe(9000);
+    checkAgreement(a);
+    const service = one(a.objects, 'Service', resourceNames(a.config).service);
+    expect(service.spec.ports.map((p: K8sObject) => p.port)).toEqual([8080]);
+    expect(JSON.stringify(a.terraform)).not.toContain('fittech-prod');
+  });
+  it('no artifact still carries the default port or cluster name', () => {
+    const manifests = JSON.stringify(a.objects);
+    expect(manifests).not.toMatch(/\b8000\b/);
+    expect(manifests).toContain('9000');
+  });
+});
