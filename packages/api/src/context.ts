@@ -1,0 +1,41 @@
+import type { Response } from 'express';
+import type { Logger } from 'pino';
+import type { Passwords, Tokens } from './auth';
+import type { ResponseCache } from './cache';
+import type { Repository, User } from './repository';
+
+/** Limits of the login endpoint (failed attempts per client and account). */
+export interface LoginRateLimit {
+  /** Window, ms (default 60 000). */
+  readonly windowMillis: number;
+  /** Failed attempts allowed per window for one client address and username (default 10). */
+  readonly maxFailures: number;
+}
+
+/** The readiness report: 200 when `ready`, 503 otherwise. */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly body: Record<string, unknown>;
+}
+
+/** What the routes need, built once by the server (or by a test). */
+export interface ApiContext {
+  readonly repository: Repository;
+  readonly cache: ResponseCache;
+  readonly passwords: Passwords;
+  readonly tokens: Tokens;
+  readonly logger: Logger;
+  /** The clock: "today" (UTC) and ages are computed from it. */
+  readonly now: () => Date;
+  readonly healthPath: string;
+  readonly readyPath: string;
+  readonly readiness: () => Promise<Readiness>;
+  readonly loginRateLimit: LoginRateLimit;
+}
+
+/** The authenticated caller, set on `res.locals` by the `authenticate` middleware. */
+export function caller(res: Response): User {
+  const user = (res.locals as { user?: User }).user;
+  if (!user) throw new Error('route is missing the authenticate middleware');
+  return user;
+}

@@ -1,0 +1,65 @@
+/**
+ * @fittech/api — the FitTech REST API (Express + PostgreSQL + a per-pod Redis
+ * cache kept coherent across replicas). The container runs `dist/main.js`;
+ * the migration Job runs `dist/migrate.js`. This module is the programmatic
+ * surface, used by the package's own tests and for embedding.
+ */
+export { startApi, type StartOptions, type RunningApi, type ShutdownReport } from './server';
+export { createApp } from './app';
+export type { ApiContext, LoginRateLimit, Readiness } from './context';
+export { readApiEnvironment, readApiVariables, type ApiEnvironment } from './environment';
+export { createLogger, type LogLevel } from './logger';
+export {
+  databaseConnection,
+  createPool,
+  sessionConfig,
+  isDatabaseUnavailable,
+  isoTimestamp,
+  DatabaseUrlError,
+  type DatabaseConnection,
+  type SslMode,
+} from './database';
+export {
+  migrations,
+  runMigrations,
+  MigrationError,
+  type Migration,
+  type MigrationResult,
+} from './migrations';
+export {
+  ResponseCache,
+  createRedisClient,
+  type CacheOutcome,
+  type CacheStats,
+  type ResponseCacheOptions,
+} from './cache';
+export {
+  InvalidationListener,
+  CACHE_CHANNEL,
+  FLUSH_ALL,
+  type ListenerState,
+  type InvalidationListenerOptions,
+} from './invalidation';
+export { Repository, type User } from './repository';
+export { Passwords, Tokens, type TokenSettings } from './auth';
+export {
+  pyRound,
+  ageOn,
+  utcDay,
+  calculateBmr,
+  calculateTdee,
+  calculateMacros,
+  calculateGoals,
+  GoalsError,
+  ACTIVITY_FACTORS,
+  MACRO_RATIOS,
+  type BiometricProfile,
+  type Goals,
+  type Macros,
+} from './calculations';
+export {
+  validateBody,
+  normalizeEmail,
+  RequestValidationError,
+  type ValidationIssue,
+} from './validation';

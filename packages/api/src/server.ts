@@ -1,0 +1,241 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { Server as NetServer, type AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Pool } from 'pg';
+import type { Redis } from 'ioredis';
+import { createApp } from './app';
+import { Passwords, Tokens } from './auth';
+import { createRedisClient, ResponseCache } from './cache';
+import type { LoginRateLimit, Readiness } from './context';
+import { createPool, databaseConnection, sessionConfig } from './database';
+import type { ApiEnvironment } from './environment';
+import { InvalidationListener } from './invalidation';
+import { createLogger } from './logger';
+import { Repository } from './repository';
+
+export interface StartOptions {
+  /** The parsed environment (see `readApiEnvironment`). */
+  readonly env: ApiEnvironment;
+  /** Default: a pino logger at `LOG_LEVEL` on stdout. */
+  readonly logger?: Logger;
+  /** Port to listen on; default `PORT`. `0` picks a free one (tests). */
+  readonly port?: number;
+  /** Address to listen on; default all interfaces. */
+  readonly host?: string;
+  /** bcrypt cost; default 12 (as the original). Tests lower it. */
+  readonly bcryptRounds?: number;
+  /** Default 10 failed logins per minute per client and username. */
+  readonly loginRateLimit?: LoginRateLimit;
+  /** Default the system clock. */
+  readonly now?: () => Date;
+  /** Bound of one Redis command, ms; default 250. */
+  readonly cacheCommandTimeoutMillis?: number;
+  /** Bound of the readiness query, ms; default 800 (inside a 1 s probe timeout). */
+  readonly readinessTimeoutMillis?: number;
+}
+
+export interface RunningApi {
+  readonly server: Server;
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  readonly logger: Logger;
+  readonly pool: Pool;
+  readonly redis: Redis;
+  readonly cache: ResponseCache;
+  readonly listener: InvalidationListener;
+  readonly shuttingDown: boolean;
+  /**
+   * Graceful stop: readiness fails at once, the listener stops accepting,
+   * requests in flight finish (answered with `Connection: close`), then the
+   * PostgreSQL pools, the LISTEN connection and Redis close. Connections
+   * still open after SHUTDOWN_TIMEOUT_SECONDS are cut. Idempotent.
+   */
+  shutdown(reason?: string): Promise<ShutdownReport>;
+}
+
+export interface ShutdownReport {
+  /** False when the deadline cut connections that were still open. */
+  readonly drained: boolean;
+  readonly durationMillis: number;
+}
+
+/** Starts the API: pools, cache, invalidation listener, HTTP server. Resolves once listening. */
+export async function startApi(options: StartOptions): Promise<RunningApi> {
+  const { env } = options;
+  const logger = options.logger ?? createLogger(env.LOG_LEVEL);
+  const connection = databaseConnection(env.DATABASE_URL);
+  if (connection.sslMode === 'no-verify') {
+    logger.warn('DATABASE_URL has sslmode=no-verify: the server certificate is NOT checked');
+  }
+
+  const pool = createPool(connection, { max: env.DB_POOL_MAX });
+  // Readiness has its own connection so that a busy pool cannot fail the probe.
+  const probePool = createPool(connection, { max: 1, connectionTimeoutMillis: 2_000 });
+  for (const p of [pool, probePool]) {
+    p.on('error', (error) =>
+      logger.warn({ err: error.message }, 'idle PostgreSQL connection lost'),
+    );
+  }
+
+  const redis = createRedisClient(env.REDIS_URL, {
+    commandTimeoutMillis: options.cacheCommandTimeoutMillis,
+  });
+  const cache = new ResponseCache(redis, { ttlSeconds: env.CACHE_TTL_SECONDS, logger });
+  const listener = new InvalidationListener({
+    connection: sessionConfig(connection),
+    logger,
+    onInvalidate: (userId) => cache.invalidateUser(userId),
+    onListening: () => cache.resume(),
+    onLost: () => cache.suspend(),
+    onFlushAll: () => cache.flush(),
+  });
+  listener.start();
+
+  let shuttingDown = false;
+  const readinessTimeout = options.readinessTimeoutMillis ?? 800;
+  const readiness = async (): Promise<Readiness> => {
+    const cacheReport = {
+      redis: cache.redisState,
+      invalidation: listener.state,
+      mode: cache.usable ? 'enabled' : 'bypassed',
+    };
+    if (shuttingDown) {
+      return { ready: false, body: { status: 'shutting_down', cache: cacheReport } };
+    }
+    let database: 'ok' | 'unreachable' = 'ok';
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        probePool.query('SELECT 1'),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), readinessTimeout);
+        }),
+      ]);
+    } catch {
+      database = 'unreachable';
+    } finally {
+      clearTimeout(timer);
+    }
+    return {
+      ready: database === 'ok' && !shuttingDown,
+      body: {
+        status: database === 'ok' && !shuttingDown ? 'ready' : 'unready',
+        database,
+        cache: cacheReport,
+      },
+    };
+  };
+
+  const app = createApp({
+    repository: new Repository(pool),
+    cache,
+    passwords: new Passwords(options.bcryptRounds),
+    tokens: new Tokens({
+      secret: env.SECRET_KEY,
+      algorithm: env.ALGORITHM,
+      expireMinutes: env.ACCESS_TOKEN_EXPIRE_MINUTES,
+    }),
+    logger,
+    now: options.now ?? (() => new Date()),
+    healthPath: env.HEALTH_PATH,
+    readyPath: env.READY_PATH,
+    readiness,
+    loginRateLimit: options.loginRateLimit ?? { windowMillis: 60_000, maxFailures: 10 },
+  });
+
+  // Responses not yet sent when shutdown starts are told to close their connection.
+  const open = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    open.add(res);
+    res.on('close', () => open.delete(res));
+    if (shuttingDown) res.setHeader('Connection', 'close');
+    app(req, res);
+  });
+
+  const closeClients = () =>
+    Promise.allSettled([
+      listener.close(),
+      pool.end(),
+      probePool.end(),
+      redis.quit().catch(() => redis.disconnect()),
+    ]);
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const failed = (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new Error(
+                `Port ${options.port ?? env.PORT} is already in use; set PORT to a free port`,
+              )
+            : error,
+        );
+      server.once('error', failed);
+      server.listen(options.port ?? env.PORT, options.host, () => {
+        server.off('error', failed);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await closeClients();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, database: connection.description }, 'listening');
+
+  let shutdownPromise: Promise<ShutdownReport> | undefined;
+  const shutdown = (reason = 'shutdown requested') => {
+    shutdownPromise ??= (async () => {
+      const started = Date.now();
+      shuttingDown = true;
+      logger.info({ reason, inFlight: open.size }, 'shutting down: readiness fails, draining');
+      for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
+
+      // net.Server#close stops accepting and calls back once every connection
+      // has ended. http.Server#close would also cut idle keep-alive
+      // connections at once, racing clients that are sending on them; here
+      // they end after their next response (Connection: close) or at the
+      // keep-alive timeout, and the deadline below bounds the wait.
+      const closed = new Promise<void>((resolve) =>
+        NetServer.prototype.close.call(server, () => resolve()),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([
+        closed.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), env.SHUTDOWN_TIMEOUT_SECONDS * 1000);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!drained) {
+        logger.warn(
+          { inFlight: open.size },
+          'shutdown deadline reached; closing remaining connections',
+        );
+        server.closeAllConnections();
+      }
+
+      await closeClients();
+      const report = { drained, durationMillis: Date.now() - started };
+      logger.info(report, 'shutdown complete');
+      return report;
+    })();
+    return shutdownPromise;
+  };
+
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    logger,
+    pool,
+    redis,
+    cache,
+    listener,
+    get shuttingDown() {
+      return shuttingDown;
+    },
+    shutdown,
+  };
+}
