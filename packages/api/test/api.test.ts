@@ -12,7 +12,7 @@ import {
   startRedis,
   type PostgresServer,
   type RedisServer,
-} from './support/servers';
+} from '../../../tools/support/servers';
 import { call, migrate, newUser, startTestApi, TEST_SECRET, type TestUser } from './support/api';
 
 const unavailable = postgresUnavailable ?? redisUnavailable;

@@ -5,7 +5,12 @@
  */
 import { createLogger, createRedisClient, ResponseCache } from '@fittech/api';
 import type { Redis } from 'ioredis';
-import { freePort, redisUnavailable, startRedis, type RedisServer } from './support/servers';
+import {
+  freePort,
+  redisUnavailable,
+  startRedis,
+  type RedisServer,
+} from '../../../tools/support/servers';
 import { nextEvent } from './support/api';
 
 const suite = redisUnavailable ? describe.skip : describe;

@@ -24,7 +24,7 @@ import {
   startPostgres,
   type PostgresServer,
   type TlsFiles,
-} from './support/servers';
+} from '../../../tools/support/servers';
 
 describe('databaseConnection (DATABASE_URL)', () => {
   const noFiles = { readFile: (path: string) => Buffer.from(`contents of ${path}`) };

@@ -15,7 +15,7 @@ import {
   startRedis,
   type PostgresServer,
   type RedisServer,
-} from './support/servers';
+} from '../../../tools/support/servers';
 import { call, newUser, testEnvironment, type TestUser } from './support/api';
 
 const root = resolve(__dirname, '../../..');

@@ -20,7 +20,7 @@ import {
   startRedis,
   type PostgresServer,
   type RedisServer,
-} from './support/servers';
+} from '../../../tools/support/servers';
 import { call, migrate, newUser, nextEvent, startTestApi, type TestUser } from './support/api';
 
 const unavailable = postgresUnavailable ?? redisUnavailable;

@@ -7,6 +7,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
+  appendFileSync,
   chmodSync,
   chownSync,
   existsSync,
@@ -199,6 +200,11 @@ export interface PostgresServer {
 export interface PostgresOptions {
   /** Serve TLS with these files (plain connections remain allowed). */
   readonly tls?: Pick<TlsFiles, 'serverCert' | 'serverKey'>;
+  /**
+   * More addresses to listen on besides 127.0.0.1 (e.g. the host end of a test
+   * pod's veth pair), each trusted from its /24 like loopback is.
+   */
+  readonly extraListenAddresses?: readonly string[];
 }
 
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
@@ -211,13 +217,17 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'],
     { stdio: 'ignore', ...asPostgres },
   );
+  for (const address of options.extraListenAddresses ?? []) {
+    const network = `${address.split('.').slice(0, 3).join('.')}.0/24`;
+    appendFileSync(join(data, 'pg_hba.conf'), `host all all ${network} trust\n`);
+  }
   const args = [
     '-D',
     data,
     '-k',
     dir,
     '-c',
-    'listen_addresses=127.0.0.1',
+    `listen_addresses=${['127.0.0.1', ...(options.extraListenAddresses ?? [])].join(',')}`,
     '-c',
     'fsync=off',
     '-c',
