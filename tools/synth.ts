@@ -283,7 +283,10 @@ export function main(argv: string[]): number {
       workflowsDir: args['no-workflows'] ? false : args.workflows,
     });
     const names = resourceNames(result.config);
-    const rel = (p: string) => relative(process.cwd(), p) || '.';
+    const rel = (p: string) => {
+      const r = relative(process.cwd(), p);
+      return r === '' ? '.' : r.startsWith('..') ? p : r;
+    };
     const w = result.written;
     const lines = [
       `synth: env ${result.config.environment}, cluster ${names.cluster} (Kubernetes ${result.config.cluster.version}, ${result.config.region}), release ${names.release} in namespace ${names.namespace}`,
