@@ -1,0 +1,22 @@
+/**
+ * Benchmark child: one cold synth (as `node tools/dist/synth.js --no-workflows`
+ * does it), timed by stage. `node synth-stages.js OUT_DIR` prints one line of
+ * JSON: node's start-up, module load, synth()'s own stage timings, peak RSS.
+ *
+ * The modules are loaded by dynamic import() (compiled to require()), so the
+ * clock starts before they load (a static import would load them first).
+ */
+import type * as SynthModule from '../../synth';
+import { printReport, runChild } from './report';
+
+/** ≈ node's start-up: the clock starts at process start (performance.timeOrigin). */
+const boot = performance.now();
+
+runChild(async () => {
+  const out = process.argv[2];
+  if (!out) throw new Error('usage: synth-stages.js OUT_DIR');
+  const { synth }: typeof SynthModule = await import('../../synth');
+  const loaded = performance.now();
+  const { timings } = synth({ out, workflowsDir: false });
+  printReport(boot, { moduleLoad: loaded - boot, ...timings });
+});
