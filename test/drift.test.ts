@@ -4,6 +4,8 @@
  * come from @fittech/shared. These tests read the generated artifacts (what
  * `pnpm synth` writes), never the config's constants alone.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseApiEnvironment, resourceNames } from '@fittech/shared';
 import { artifacts, one, tfResources, type Artifacts, type K8sObject } from './artifacts';
 
@@ -133,5 +135,53 @@ describe('artifacts follow an override of api.port, service.port and cluster.nam
     const manifests = JSON.stringify(a.objects);
     expect(manifests).not.toMatch(/\b8000\b/);
     expect(manifests).toContain('9000');
+  });
+});
+
+describe('the image and the pipeline agree with the manifests', () => {
+  const a = artifacts({ env: 'dev' });
+  const names = resourceNames(a.config);
+  const pod = one(a.objects, 'Deployment', names.deployment).spec.template;
+  const api = pod.spec.containers.find((c: K8sObject) => c.name === names.containers.api);
+  const job = one(a.objects, 'Job', names.migrationJob).spec.template.spec.containers[0];
+  const dockerfile = readFileSync(join(__dirname, '..', 'packages', 'api', 'Dockerfile'), 'utf8');
+  /** The last value of an instruction in the final stage (the image that runs). */
+  const instruction = (name: string) => {
+    const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const lines = finalStage.split('\n').filter((l) => l.startsWith(`${name} `));
+    return lines
+      .at(-1)
+      ?.slice(name.length + 1)
+      .trim();
+  };
+
+  it('the Dockerfile runs what the Deployment and the Job expect: command, user, working dir, port', () => {
+    expect(JSON.parse(instruction('CMD')!)).toEqual(api.command);
+    expect(instruction('WORKDIR')).toBe(api.workingDir);
+    expect(instruction('USER')).toBe(
+      `${api.securityContext.runAsUser}:${api.securityContext.runAsGroup}`,
+    );
+    expect(Number(instruction('EXPOSE'))).toBe(
+      api.ports.find((p: K8sObject) => p.name === names.portNames.http).containerPort,
+    );
+    // The hook Job runs the same image from the same working dir, as the same user.
+    expect(job.image).toBe(api.image);
+    expect(job.workingDir).toBe(api.workingDir);
+    expect(job.securityContext.runAsUser).toBe(api.securityContext.runAsUser);
+    expect(job.command[0]).toBe(api.command[0]);
+  });
+
+  it('the deploy workflow names the cluster, region, ECR repository and health path of the config', () => {
+    const deploy = a.workflows['deploy.yml']!;
+    for (const name of [
+      names.cluster,
+      a.config.region,
+      names.ecrRepository,
+      a.config.api.healthPath,
+    ]) {
+      expect(deploy).toContain(name);
+    }
+    expect(deploy).toContain(`service/${names.service}:${a.config.service.port}`);
+    expect(deploy).toContain(`deployment/${names.deployment}`);
   });
 });
