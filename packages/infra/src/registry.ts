@@ -7,6 +7,8 @@ export interface ImageRepositoryProps {
   readonly name: string;
   /** Images the lifecycle policy keeps; older ones expire. @default 30 */
   readonly keepLastImages?: number;
+  /** Whether `terraform destroy` may delete the repository while it holds images. @default false */
+  readonly forceDelete?: boolean;
 }
 
 /**
@@ -27,6 +29,7 @@ export class ImageRepository extends Construct {
       imageTagMutability: 'IMMUTABLE',
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: 'KMS' }],
+      forceDelete: props.forceDelete ?? false,
     });
     this.lifecyclePolicy = new EcrLifecyclePolicy(this, 'lifecycle_policy', {
       repository: this.repository.name,

@@ -182,6 +182,7 @@ export class FitTechStack extends TerraformStack {
     this.registry = new ImageRepository(this, 'registry', {
       name: names.ecrRepository,
       keepLastImages: config.ecr.keepLastImages,
+      forceDelete: config.ecr.forceDelete,
     });
 
     this.outputs(config);

@@ -631,6 +631,11 @@ describe('dev and prod differ in sizes and resilience, not in shape', () => {
     expect(dev.single('aws_db_instance')).not.toHaveProperty('final_snapshot_identifier');
   });
 
+  it('lets the dev teardown delete the ECR repository with its images; prod keeps them', () => {
+    expect(dev.single('aws_ecr_repository').force_delete).toBe(true);
+    expect(prod.single('aws_ecr_repository').force_delete).toBe(false);
+  });
+
   it('keeps logs longer in prod', () => {
     expect(dev.resource('aws_cloudwatch_log_group', 'eks_log_group').retention_in_days).toBe(30);
     expect(prod.resource('aws_cloudwatch_log_group', 'eks_log_group').retention_in_days).toBe(90);

@@ -19,6 +19,8 @@ export const environmentPresets: Record<Environment, FitTechConfigInput> = {
     network: { natGateways: 'single' },
     nodeGroup: { instanceTypes: ['t3.medium'], minSize: 1, desiredSize: 2, maxSize: 3 },
     api: { replicas: 2 },
+    // The deploy workflow's teardown destroys dev; its images go with it.
+    ecr: { forceDelete: true },
     database: {
       instanceClass: 'db.t4g.micro',
       multiAz: false,

@@ -246,6 +246,8 @@ export const configSchema = z.strictObject({
         .optional(),
       /** Images kept by the lifecycle policy. */
       keepLastImages: z.number().int().min(1).max(1000).default(30),
+      /** Let `terraform destroy` delete the repository while it still holds images (dev teardown). */
+      forceDelete: z.boolean().default(false),
     })
     .prefault({}),
 
