@@ -80,33 +80,30 @@ export function rolloutStatus(config: FitTechConfig, timeout: string): Command {
   );
 }
 
-/** The release's pods as JSON (names and containers), selected by the release's labels. */
-export function listPods(config: FitTechConfig): Command {
+/** `kubectl get pods` for the pods selected by the release's labels. */
+function releasePods(config: FitTechConfig, output: 'json' | 'wide'): Command {
+  const { namespace } = resourceNames(config);
   return command(
     'kubectl',
     'get',
     'pods',
     '--namespace',
-    resourceNames(config).namespace,
+    namespace,
     '--selector',
     podSelector(config),
     '--output',
-    'json',
+    output,
   );
 }
 
+/** The release's pods as JSON (names and containers), selected by the release's labels. */
+export function listPods(config: FitTechConfig): Command {
+  return releasePods(config, 'json');
+}
+
+/** The release's pods with their nodes and IPs, for a person reading the diagnostics. */
 export function podsWide(config: FitTechConfig): Command {
-  return command(
-    'kubectl',
-    'get',
-    'pods',
-    '--namespace',
-    resourceNames(config).namespace,
-    '--selector',
-    podSelector(config),
-    '--output',
-    'wide',
-  );
+  return releasePods(config, 'wide');
 }
 
 export function describePod(config: FitTechConfig, pod: string): Command {

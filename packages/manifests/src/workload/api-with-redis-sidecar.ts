@@ -267,6 +267,13 @@ export class ApiWithRedisSidecar extends Construct {
       seccompProfile: SECURITY_PROFILE,
     });
     const podSecurity = { runAsNonRoot: true, seccompProfile: SECURITY_PROFILE };
+    /** What the hook pods (migration Job, helm test) share: run once, no token, no service links. */
+    const hookPodBase = {
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: podSecurity,
+    } as const;
     const quantity = (q: string) => k8s.Quantity.fromString(q);
     const resourceRequirements = (r: ContainerResources) => ({
       requests: { cpu: quantity(r.requests.cpu), memory: quantity(r.requests.memory) },
@@ -617,10 +624,7 @@ export class ApiWithRedisSidecar extends Construct {
           template: {
             metadata: { labels: migrateLabels },
             spec: {
-              restartPolicy: 'Never',
-              automountServiceAccountToken: false,
-              enableServiceLinks: false,
-              securityContext: podSecurity,
+              ...hookPodBase,
               containers: [
                 {
                   name: 'migrate',
@@ -684,10 +688,7 @@ export class ApiWithRedisSidecar extends Construct {
           },
         },
         spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: podSecurity,
+          ...hookPodBase,
           containers: [
             {
               name: 'health-check',
