@@ -29,6 +29,9 @@ export function createApp(ctx: ApiContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // req.ip is the TCP peer: X-Forwarded-For is the client's to forge, and no
+  // proxy in front of the API rewrites it (the NLB preserves client addresses).
+  app.set('trust proxy', false);
 
   const probes = new Set([ctx.healthPath, ctx.readyPath]);
   app.use(
@@ -57,6 +60,11 @@ export function createApp(ctx: ApiContext): Express {
     }),
   );
   app.use(helmet());
+  // Tokens and personal data must not be kept by any cache on the way (RFC 6749 §5.1, RFC 9111).
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
 
   app.use(probeRoutes(ctx));
   app.use(authRoutes(ctx));

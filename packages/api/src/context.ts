@@ -1,16 +1,10 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import type { Passwords, Tokens } from './auth';
 import type { ResponseCache } from './cache';
+import type { Passwords } from './passwords';
+import type { RateLimits } from './rate-limits';
 import type { Repository, User } from './repository';
-
-/** Limits of the login endpoint (failed attempts per client and account). */
-export interface LoginRateLimit {
-  /** Window, ms (default 60 000). */
-  readonly windowMillis: number;
-  /** Failed attempts allowed per window for one client address and username (default 10). */
-  readonly maxFailures: number;
-}
+import type { Tokens } from './tokens';
 
 /** The readiness report: 200 when `ready`, 503 otherwise. */
 export interface Readiness {
@@ -24,13 +18,14 @@ export interface ApiContext {
   readonly cache: ResponseCache;
   readonly passwords: Passwords;
   readonly tokens: Tokens;
+  /** Login and registration limits, shared by every replica through PostgreSQL. */
+  readonly rateLimits: RateLimits;
   readonly logger: Logger;
   /** The clock: "today" (UTC) and ages are computed from it. */
   readonly now: () => Date;
   readonly healthPath: string;
   readonly readyPath: string;
   readonly readiness: () => Promise<Readiness>;
-  readonly loginRateLimit: LoginRateLimit;
 }
 
 /** The authenticated caller, set on `res.locals` by the `authenticate` middleware. */

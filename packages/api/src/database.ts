@@ -167,21 +167,47 @@ export function databaseConnection(
 const OID = { date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
 
 /**
- * Dates stay `YYYY-MM-DD` strings and timestamps become ISO 8601 UTC strings
- * with microseconds (`2025-08-21T13:33:10.012000Z`), so no value passes
- * through a JavaScript Date (which would drop microseconds and apply the
- * process's time zone). Sessions run with `TimeZone=UTC`.
+ * An ISO 8601 year: four digits for 0000–9999, otherwise the expanded form
+ * with a sign and six digits (as JavaScript writes it). PostgreSQL writes a
+ * year before 1 as "… BC" (1 BC is year 0000 in ISO 8601).
  */
-export function isoTimestamp(text: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(?:\+00)?$/.exec(text);
-  if (!m) return text;
-  const fraction = m[3] ? `.${m[3].padEnd(6, '0')}` : '';
-  return `${m[1]}T${m[2]}${fraction}Z`;
+function isoYear(digits: string, bc: boolean): string {
+  const year = bc ? 1 - Number(digits) : Number(digits);
+  if (year >= 0 && year <= 9999) return String(year).padStart(4, '0');
+  return `${year < 0 ? '-' : '+'}${String(Math.abs(year)).padStart(6, '0')}`;
+}
+
+/**
+ * Dates stay `YYYY-MM-DD` strings (ISO 8601), also for years PostgreSQL
+ * writes otherwise (`0001-01-01 BC`, `10000-01-01`). `infinity` has no
+ * ISO 8601 form and becomes null.
+ */
+export function isoDate(text: string): string | null {
+  const m = /^(\d{4,})-(\d{2}-\d{2})( BC)?$/.exec(text);
+  if (!m) return null;
+  return `${isoYear(m[1]!, m[3] !== undefined)}-${m[2]}`;
+}
+
+/**
+ * Timestamps become ISO 8601 UTC strings with microseconds
+ * (`2025-08-21T13:33:10.012000Z`), so no value passes through a JavaScript
+ * Date (which would drop microseconds and apply the process's time zone).
+ * Sessions run with `TimeZone=UTC`, so PostgreSQL writes `+00` or nothing.
+ * Years outside 0000–9999 are written in ISO 8601's expanded form; `infinity`
+ * has no ISO 8601 form and becomes null.
+ */
+export function isoTimestamp(text: string): string | null {
+  const m = /^(\d{4,})-(\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(?:\+00)?( BC)?$/.exec(
+    text,
+  );
+  if (!m) return null;
+  const fraction = m[4] ? `.${m[4].padEnd(6, '0')}` : '';
+  return `${isoYear(m[1]!, m[5] !== undefined)}-${m[2]}T${m[3]}${fraction}Z`;
 }
 
 export const typeParsers: CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (oid === OID.date) return (value: string) => value;
+    if (oid === OID.date) return isoDate;
     if (oid === OID.timestamp || oid === OID.timestamptz) return isoTimestamp;
     return format === 'binary'
       ? pgTypes.getTypeParser(oid, 'binary')
@@ -189,41 +215,76 @@ export const typeParsers: CustomTypesConfig = {
   }) as CustomTypesConfig['getTypeParser'],
 };
 
+/**
+ * How long the API waits on PostgreSQL. A hung server (a partition, a stuck
+ * failover, a frozen process) must cost a request a few seconds and a 503,
+ * not as long as the server stays silent.
+ */
+export interface DatabaseTimeouts {
+  /** Opening a connection, and waiting for one from a full pool, ms. */
+  readonly connectMillis: number;
+  /** Server side: PostgreSQL cancels a statement running longer (statement_timeout), ms; 0 = none. */
+  readonly statementMillis: number;
+  /**
+   * Client side: a query whose answer has not arrived by then fails and its
+   * connection is destroyed (node-postgres' query_timeout), ms; 0 = none.
+   * Longer than the statement timeout, so that a server that is merely slow
+   * cancels the statement itself and keeps the connection.
+   */
+  readonly queryMillis: number;
+  /** Server side: a session idle inside a transaction this long is ended, ms. */
+  readonly idleInTransactionMillis: number;
+}
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = {
+  connectMillis: 2_000,
+  statementMillis: 3_000,
+  queryMillis: 4_000,
+  idleInTransactionMillis: 10_000,
+};
+
+/** No client-side bound and no statement timeout: for migrations, which may run long. */
+export const MIGRATION_TIMEOUTS: DatabaseTimeouts = {
+  connectMillis: 10_000,
+  statementMillis: 0,
+  queryMillis: 0,
+  idleInTransactionMillis: 0,
+};
+
 export interface PoolOptions {
   /** Maximum connections (DB_POOL_MAX). */
   readonly max: number;
-  /** How long a request waits for a connection, ms (default the session's: connect_timeout or 5000). */
-  readonly connectionTimeoutMillis?: number;
-  /** Server-side limit of one statement, ms (default 15000). */
-  readonly statementTimeoutMillis?: number;
+  /** Default {@link DEFAULT_DATABASE_TIMEOUTS}; the URL's connect_timeout overrides `connectMillis`. */
+  readonly timeouts?: Partial<DatabaseTimeouts>;
 }
 
 /**
- * Settings shared by every connection of the API: UTC sessions, keep-alive,
- * a 5 s connect timeout (unless the URL's connect_timeout says otherwise), a
- * statement timeout, and the type parsers.
+ * Settings shared by every connection of the API: UTC sessions, TCP
+ * keep-alive, the type parsers, and the timeouts above (the URL's
+ * `connect_timeout`, when given, sets the connect timeout).
  */
 export function sessionConfig(
   connection: DatabaseConnection,
-  statementTimeoutMillis = 15_000,
+  timeouts: Partial<DatabaseTimeouts> = {},
 ): ClientConfig {
+  const t = { ...DEFAULT_DATABASE_TIMEOUTS, ...timeouts };
   return {
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: t.connectMillis,
     ...connection.client,
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     options: '-c TimeZone=UTC',
-    statement_timeout: statementTimeoutMillis,
+    statement_timeout: t.statementMillis,
+    idle_in_transaction_session_timeout: t.idleInTransactionMillis,
+    ...(t.queryMillis > 0 ? { query_timeout: t.queryMillis } : {}),
     types: typeParsers,
   };
 }
 
 export function createPool(connection: DatabaseConnection, options: PoolOptions): Pool {
   return new Pool({
-    ...sessionConfig(connection, options.statementTimeoutMillis),
+    ...sessionConfig(connection, options.timeouts),
     max: options.max,
-    ...(options.connectionTimeoutMillis
-      ? { connectionTimeoutMillis: options.connectionTimeoutMillis }
-      : {}),
     idleTimeoutMillis: 30_000,
   });
 }
@@ -240,6 +301,9 @@ const UNAVAILABLE_CODES = new Set([
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
+  '57014', // query_canceled: the statement timeout fired
+  '55P03', // lock_not_available
+  '25P03', // idle_in_transaction_session_timeout
   '53300', // too_many_connections
   '08000',
   '08001',
@@ -256,7 +320,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
   return (
     typeof message === 'string' &&
-    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|Connection is closed/i.test(
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed|Connection is closed/i.test(
       message,
     )
   );

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from './database';
 import { RequestValidationError } from './validation';
+import { GateBusyError } from './work-gate';
 
 /** An error with an HTTP status and the `detail` clients see, as FastAPI's HTTPException. */
 export class HttpError extends Error {
@@ -56,13 +57,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.set(error.headers).status(error.status).json({ detail: error.detail });
       return;
     }
-    const parser = error as BodyParserError;
-    if (parser?.type === 'entity.parse.failed') {
-      res
-        .status(422)
-        .json({ detail: [{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error' }] });
+    if (error instanceof GateBusyError) {
+      // Password hashing is saturated (see passwords.ts): shed the load, say when to return.
+      ((req as { log?: Logger }).log ?? logger).warn({ reason: error.reason }, 'hashing busy');
+      res.set('Retry-After', '2').status(503).json({ detail: 'Server busy; try again shortly' });
       return;
     }
+    const parser = error as BodyParserError;
     if (parser?.type === 'entity.too.large') {
       res.status(413).json({ detail: 'Request body too large' });
       return;

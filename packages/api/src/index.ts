@@ -6,7 +6,7 @@
  */
 export { startApi, type StartOptions, type RunningApi, type ShutdownReport } from './server';
 export { createApp } from './app';
-export type { ApiContext, LoginRateLimit, Readiness } from './context';
+export type { ApiContext, Readiness } from './context';
 export { readApiEnvironment, readApiVariables, type ApiEnvironment } from './environment';
 export { createLogger, type LogLevel } from './logger';
 export {
@@ -15,10 +15,15 @@ export {
   sessionConfig,
   isDatabaseUnavailable,
   isoTimestamp,
+  isoDate,
   DatabaseUrlError,
+  DEFAULT_DATABASE_TIMEOUTS,
+  MIGRATION_TIMEOUTS,
   type DatabaseConnection,
+  type DatabaseTimeouts,
   type SslMode,
 } from './database';
+export { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http-timeouts';
 export {
   migrations,
   runMigrations,
@@ -40,8 +45,20 @@ export {
   type ListenerState,
   type InvalidationListenerOptions,
 } from './invalidation';
-export { Repository, type User } from './repository';
-export { Passwords, Tokens, type TokenSettings } from './auth';
+export { Repository, type Account, type User } from './repository';
+export { Passwords, DEFAULT_HASHING, type PasswordOptions } from './passwords';
+export { Tokens, type TokenSettings, type TokenSubject } from './tokens';
+export { WorkGate, GateBusyError, type WorkGateOptions } from './work-gate';
+export {
+  RateLimits,
+  DEFAULT_RATE_LIMITS,
+  RATE_LIMIT_TABLE,
+  accountKey,
+  type Admission,
+  type RateLimitRule,
+  type RateLimitSettings,
+} from './rate-limits';
+export { clientAddressKey } from './client-address';
 export {
   pyRound,
   ageOn,
@@ -57,9 +74,4 @@ export {
   type Goals,
   type Macros,
 } from './calculations';
-export {
-  validateBody,
-  normalizeEmail,
-  RequestValidationError,
-  type ValidationIssue,
-} from './validation';
+export * from './validation';

@@ -5,7 +5,7 @@
  * (and LOG_LEVEL) from the shared contract.
  */
 import { ApiEnvironmentError } from '@fittech/shared';
-import { createPool, databaseConnection, DatabaseUrlError } from './database';
+import { createPool, databaseConnection, DatabaseUrlError, MIGRATION_TIMEOUTS } from './database';
 import { readApiVariables } from './environment';
 import { createLogger } from './logger';
 import { runMigrations } from './migrations';
@@ -32,7 +32,7 @@ async function migrate(): Promise<number> {
     }
     throw error;
   }
-  const pool = createPool(connection, { max: 1, statementTimeoutMillis: 0 });
+  const pool = createPool(connection, { max: 1, timeouts: MIGRATION_TIMEOUTS });
   try {
     const result = await runMigrations(pool, logger);
     logger.info(

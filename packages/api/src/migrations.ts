@@ -78,6 +78,44 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX workout_logs_user_id_date_idx ON workout_logs (user_id, date);
     `,
   },
+  {
+    version: 2,
+    name: 'case-insensitive emails, token versions, shared rate limits',
+    sql: `
+      -- Emails are one account whatever their case. Accounts that already
+      -- collide cannot be merged by a migration: stop, and say what to do.
+      DO $$
+      DECLARE
+        duplicates integer;
+      BEGIN
+        SELECT count(*) INTO duplicates FROM (
+          SELECT 1 FROM users GROUP BY lower(btrim(email)) HAVING count(*) > 1
+        ) AS d;
+        IF duplicates > 0 THEN
+          RAISE EXCEPTION '% email address(es) belong to more than one account when case and surrounding spaces are ignored', duplicates
+            USING HINT = 'List them with: SELECT lower(btrim(email)), array_agg(id) FROM users GROUP BY 1 HAVING count(*) > 1; merge or rename those accounts, then run the migrations again.';
+        END IF;
+      END
+      $$;
+      UPDATE users SET email = btrim(email) WHERE email <> btrim(email);
+      ALTER TABLE users
+        ADD CONSTRAINT users_email_trimmed CHECK (email = btrim(email) AND email <> '');
+      CREATE UNIQUE INDEX users_email_lower_key ON users (lower(email));
+      ALTER TABLE users DROP CONSTRAINT users_email_key;
+
+      -- Tokens carry the account's version; bumping it (logout) revokes them all.
+      ALTER TABLE users ADD COLUMN token_version integer NOT NULL DEFAULT 0;
+
+      -- rate-limiter-flexible's PostgreSQL store, shared by every replica.
+      -- Keys are a prefix and an address or a hash: never an email.
+      CREATE TABLE rate_limits (
+        key    text PRIMARY KEY,
+        points integer NOT NULL DEFAULT 0,
+        expire bigint
+      );
+      CREATE INDEX rate_limits_expire_idx ON rate_limits (expire);
+    `,
+  },
 ];
 
 /** Arbitrary but fixed key of the advisory lock that serialises concurrent migration runs. */
@@ -96,6 +134,12 @@ export class MigrationError extends Error {
     this.name = 'MigrationError';
   }
 }
+
+/** PostgreSQL's HINT of a failed statement (what to do), when it gave one. */
+const hint = (error: unknown) => {
+  const text = (error as { hint?: unknown }).hint;
+  return typeof text === 'string' && text !== '' ? `. Hint: ${text}` : '';
+};
 
 const checksum = (sql: string) => createHash('sha256').update(sql).digest('hex');
 
@@ -157,7 +201,7 @@ export async function runMigrations(
         } catch (error) {
           await client.query('ROLLBACK');
           throw new MigrationError(
-            `Migration ${m.version} ("${m.name}") failed and was rolled back: ${(error as Error).message}`,
+            `Migration ${m.version} ("${m.name}") failed and was rolled back: ${(error as Error).message}${hint(error)}`,
           );
         }
         applied.push(m.version);

@@ -1,10 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
+import { isDatabaseUnavailable } from './database';
 import { CACHE_CHANNEL } from './invalidation';
-import type { FieldSpec } from './validation';
+import type { FoodLogBody, OnboardingBody, WorkoutLogBody } from './validation';
 
 /**
  * Every SQL statement of the API. Values only ever travel as parameters;
- * identifiers come from the constant field tables below, never from input.
+ * identifiers come from the constant column tables below, never from input.
  */
 
 export interface User {
@@ -12,81 +13,81 @@ export interface User {
   readonly email: string;
 }
 
-/** An API field of a table: its name in JSON, its column, and how input is validated. */
-interface Field extends FieldSpec {
-  readonly column: string;
+/** A user as authentication needs it: the token version revokes older tokens. */
+export interface Account extends User {
+  readonly token_version: number;
 }
 
-const fields = <K extends string>(spec: Record<K, Field>) => spec;
+/** The API's field names (the request schemas' keys, camelCase ones included) → columns. */
+type Columns<B> = { readonly [K in keyof B]-?: string };
 
-/** Onboarding fields in the API's spelling (camelCase ones included) → column and type. */
-export const ONBOARDING_FIELDS = fields({
-  name: { kind: 'str', column: 'name' },
-  birthdate: { kind: 'date', column: 'birthdate' },
-  sex: { kind: 'str', column: 'sex' },
-  height: { kind: 'int', column: 'height' },
-  weight: { kind: 'int', column: 'weight' },
-  main_goal: { kind: 'str', column: 'main_goal' },
-  weight_target: { kind: 'int', column: 'weight_target' },
-  deadline: { kind: 'date', column: 'deadline' },
-  medical_conditions: { kind: 'str', column: 'medical_conditions' },
-  sleep_hours: { kind: 'float', column: 'sleep_hours' },
-  work_schedule: { kind: 'str', column: 'work_schedule' },
-  percFat: { kind: 'float', column: 'perc_fat' },
-  percMuscle: { kind: 'float', column: 'perc_muscle' },
-  injuryHist: { kind: 'str', column: 'injury_hist' },
-  expLevel: { kind: 'str', column: 'exp_level' },
-  restrictedFoods: { kind: 'str', column: 'restricted_foods' },
-  timeAvailability: { kind: 'str', column: 'time_availability' },
-  materialAccess: { kind: 'str', column: 'material_access' },
-});
+export const ONBOARDING_COLUMNS: Omit<Columns<OnboardingBody>, 'user_id'> = {
+  name: 'name',
+  birthdate: 'birthdate',
+  sex: 'sex',
+  height: 'height',
+  weight: 'weight',
+  main_goal: 'main_goal',
+  weight_target: 'weight_target',
+  deadline: 'deadline',
+  medical_conditions: 'medical_conditions',
+  sleep_hours: 'sleep_hours',
+  work_schedule: 'work_schedule',
+  percFat: 'perc_fat',
+  percMuscle: 'perc_muscle',
+  injuryHist: 'injury_hist',
+  expLevel: 'exp_level',
+  restrictedFoods: 'restricted_foods',
+  timeAvailability: 'time_availability',
+  materialAccess: 'material_access',
+};
 
-export const FOOD_LOG_FIELDS = fields({
-  food_name: { kind: 'str', column: 'food_name', required: true },
-  serving_size: { kind: 'int', column: 'serving_size' },
-  serving_unit: { kind: 'str', column: 'serving_unit' },
-  calories: { kind: 'int', column: 'calories' },
-  protein: { kind: 'int', column: 'protein' },
-  carbs: { kind: 'int', column: 'carbs' },
-  fats: { kind: 'int', column: 'fats' },
-  timestamp: { kind: 'datetime', column: 'timestamp' },
-});
+export const FOOD_LOG_COLUMNS: Columns<FoodLogBody> = {
+  food_name: 'food_name',
+  serving_size: 'serving_size',
+  serving_unit: 'serving_unit',
+  calories: 'calories',
+  protein: 'protein',
+  carbs: 'carbs',
+  fats: 'fats',
+  timestamp: 'timestamp',
+};
 
-export const WORKOUT_LOG_FIELDS = fields({
-  date: { kind: 'datetime', column: 'date' },
-  workout_type: { kind: 'str', column: 'workout_type' },
-  duration: { kind: 'int', column: 'duration' },
-  total_distance: { kind: 'float', column: 'total_distance' },
-  avg_pace: { kind: 'float', column: 'avg_pace' },
-  avg_heart_rate: { kind: 'int', column: 'avg_heart_rate' },
-  max_heart_rate: { kind: 'int', column: 'max_heart_rate' },
-  calories_burned: { kind: 'int', column: 'calories_burned' },
-  notes: { kind: 'str', column: 'notes' },
-});
+export const WORKOUT_LOG_COLUMNS: Columns<WorkoutLogBody> = {
+  date: 'date',
+  workout_type: 'workout_type',
+  duration: 'duration',
+  total_distance: 'total_distance',
+  avg_pace: 'avg_pace',
+  avg_heart_rate: 'avg_heart_rate',
+  max_heart_rate: 'max_heart_rate',
+  calories_burned: 'calories_burned',
+  notes: 'notes',
+};
 
-type Values<F> = { readonly [K in keyof F]: unknown };
-export type OnboardingValues = Values<typeof ONBOARDING_FIELDS>;
-export type FoodLogValues = Values<typeof FOOD_LOG_FIELDS>;
-export type WorkoutLogValues = Values<typeof WORKOUT_LOG_FIELDS>;
+type Values = Readonly<Record<string, unknown>>;
+export type OnboardingValues = Omit<OnboardingBody, 'user_id'> | OnboardingBody;
+export type FoodLogValues = FoodLogBody;
+export type WorkoutLogValues = WorkoutLogBody;
 export type Row = Record<string, unknown>;
 
 const quote = (identifier: string) => `"${identifier}"`;
-const selectList = (spec: Record<string, Field>) =>
+const selectList = (columns: Readonly<Record<string, string>>) =>
   [
     'id',
     'user_id',
-    ...Object.entries(spec).map(([api, f]) => `${quote(f.column)} AS ${quote(api)}`),
+    ...Object.entries(columns).map(([api, column]) => `${quote(column)} AS ${quote(api)}`),
   ].join(', ');
 
-const ONBOARDING_SELECT = selectList(ONBOARDING_FIELDS);
-const FOOD_LOG_SELECT = selectList(FOOD_LOG_FIELDS);
-const WORKOUT_LOG_SELECT = selectList(WORKOUT_LOG_FIELDS);
+const ONBOARDING_SELECT = selectList(ONBOARDING_COLUMNS);
+const FOOD_LOG_SELECT = selectList(FOOD_LOG_COLUMNS);
+const WORKOUT_LOG_SELECT = selectList(WORKOUT_LOG_COLUMNS);
 
-/** Columns of `spec` that are set on insert/update, with their parameter values in order. */
-function assignments(spec: Record<string, Field>, values: Record<string, unknown>) {
-  const entries = Object.entries(spec);
+/** Columns that are set on insert/update, with their parameter values in order. */
+function assignments(columns: Readonly<Record<string, string>>, values: Values) {
+  const entries = Object.entries(columns);
   return {
-    columns: entries.map(([, f]) => quote(f.column)),
+    columns: entries.map(([, column]) => quote(column)),
     params: entries.map(([api]) => values[api] ?? null),
   };
 }
@@ -94,22 +95,42 @@ function assignments(spec: Record<string, Field>, values: Record<string, unknown
 export class Repository {
   constructor(private readonly pool: Pool) {}
 
-  async findUserByEmail(email: string): Promise<(User & { hashed_password: string }) | undefined> {
-    const { rows } = await this.pool.query<User & { hashed_password: string }>(
-      'SELECT id, email, hashed_password FROM users WHERE email = $1',
-      [email],
+  /** The account an email names, whatever its case (a unique index on `lower(email)`). */
+  async findUserByEmail(
+    email: string,
+  ): Promise<(Account & { hashed_password: string }) | undefined> {
+    const { rows } = await this.pool.query<Account & { hashed_password: string }>(
+      'SELECT id, email, hashed_password, token_version FROM users WHERE lower(email) = lower($1)',
+      [email.trim()],
     );
     return rows[0];
   }
 
-  /** Creates the user, or returns undefined when the email is taken (race-free: unique constraint). */
-  async createUser(email: string, hashedPassword: string): Promise<User | undefined> {
-    const { rows } = await this.pool.query<User>(
+  async findUserById(id: number): Promise<Account | undefined> {
+    if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) return undefined;
+    const { rows } = await this.pool.query<Account>(
+      'SELECT id, email, token_version FROM users WHERE id = $1',
+      [id],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Creates the user, or returns undefined when the email is taken in any
+   * case (race-free: the unique index on `lower(email)` decides).
+   */
+  async createUser(email: string, hashedPassword: string): Promise<Account | undefined> {
+    const { rows } = await this.pool.query<Account>(
       `INSERT INTO users (email, hashed_password) VALUES ($1, $2)
-       ON CONFLICT (email) DO NOTHING RETURNING id, email`,
+       ON CONFLICT ((lower(email))) DO NOTHING RETURNING id, email, token_version`,
       [email, hashedPassword],
     );
     return rows[0];
+  }
+
+  /** Revokes every token of the account: their version no longer matches. */
+  async bumpTokenVersion(id: number): Promise<void> {
+    await this.pool.query('UPDATE users SET token_version = token_version + 1 WHERE id = $1', [id]);
   }
 
   async getOnboarding(userId: number): Promise<Row | undefined> {
@@ -122,7 +143,7 @@ export class Repository {
 
   /** Inserts the user's onboarding; undefined when one already exists. */
   createOnboarding(userId: number, values: OnboardingValues): Promise<Row | undefined> {
-    const { columns, params } = assignments(ONBOARDING_FIELDS, values);
+    const { columns, params } = assignments(ONBOARDING_COLUMNS, values);
     const placeholders = columns.map((_, i) => `$${i + 2}`).join(', ');
     return this.writeForUser(userId, async (client) => {
       const { rows } = await client.query(
@@ -136,7 +157,7 @@ export class Repository {
 
   /** Replaces every field of the user's onboarding (omitted ones become null); undefined when none. */
   updateOnboarding(userId: number, values: OnboardingValues): Promise<Row | undefined> {
-    const { columns, params } = assignments(ONBOARDING_FIELDS, values);
+    const { columns, params } = assignments(ONBOARDING_COLUMNS, values);
     const set = columns.map((c, i) => `${c} = $${i + 2}`).join(', ');
     return this.writeForUser(userId, async (client) => {
       const { rows } = await client.query(
@@ -168,7 +189,7 @@ export class Repository {
 
   /** Inserts a food log; a missing timestamp means now. */
   async createFoodLog(userId: number, values: FoodLogValues): Promise<Row> {
-    const { columns, params } = assignments(FOOD_LOG_FIELDS, values);
+    const { columns, params } = assignments(FOOD_LOG_COLUMNS, values);
     const placeholders = columns.map((c, i) =>
       c === '"timestamp"' ? `COALESCE($${i + 2}::timestamptz, now())` : `$${i + 2}`,
     );
@@ -203,7 +224,7 @@ export class Repository {
 
   /** Inserts a workout log; a missing date means now. */
   async createWorkoutLog(userId: number, values: WorkoutLogValues): Promise<Row> {
-    const { columns, params } = assignments(WORKOUT_LOG_FIELDS, values);
+    const { columns, params } = assignments(WORKOUT_LOG_COLUMNS, values);
     const placeholders = columns.map((c, i) =>
       c === '"date"' ? `COALESCE($${i + 2}::timestamptz, now())` : `$${i + 2}`,
     );
@@ -238,9 +259,16 @@ export class Repository {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
+      if (isDatabaseUnavailable(error)) {
+        // A connection that timed out or broke is not asked to roll back (it
+        // would wait as long again): it is destroyed, and PostgreSQL rolls
+        // the transaction back when the session ends.
+        broken = error as Error;
+      } else {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
+      }
       throw error;
     } finally {
       client.release(broken);

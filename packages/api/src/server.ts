@@ -4,14 +4,23 @@ import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 import { createApp } from './app';
-import { Passwords, Tokens } from './auth';
 import { createRedisClient, ResponseCache } from './cache';
-import type { LoginRateLimit, Readiness } from './context';
-import { createPool, databaseConnection, sessionConfig } from './database';
+import type { Readiness } from './context';
+import { createPool, databaseConnection, sessionConfig, type DatabaseTimeouts } from './database';
 import type { ApiEnvironment } from './environment';
+import {
+  applyServerTimeouts,
+  DEFAULT_HTTP_TIMEOUTS,
+  serverTimeoutOptions,
+  type HttpTimeouts,
+} from './http-timeouts';
 import { InvalidationListener } from './invalidation';
 import { createLogger } from './logger';
+import { Passwords } from './passwords';
+import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitSettings } from './rate-limits';
 import { Repository } from './repository';
+import { Tokens } from './tokens';
+import type { WorkGateOptions } from './work-gate';
 
 export interface StartOptions {
   /** The parsed environment (see `readApiEnvironment`). */
@@ -24,8 +33,14 @@ export interface StartOptions {
   readonly host?: string;
   /** bcrypt cost; default 12 (as the original). Tests lower it. */
   readonly bcryptRounds?: number;
-  /** Default 10 failed logins per minute per client and username. */
-  readonly loginRateLimit?: LoginRateLimit;
+  /** Bounds of the password hashing work (default 2 at once, 64 waiting, 5 s wait). */
+  readonly hashing?: Partial<WorkGateOptions>;
+  /** Login and registration limits; default {@link DEFAULT_RATE_LIMITS}. */
+  readonly rateLimits?: Partial<RateLimitSettings>;
+  /** PostgreSQL timeouts of the request pool; default `DEFAULT_DATABASE_TIMEOUTS`. */
+  readonly databaseTimeouts?: Partial<DatabaseTimeouts>;
+  /** Client timeouts of the HTTP server; default {@link DEFAULT_HTTP_TIMEOUTS}. */
+  readonly httpTimeouts?: Partial<HttpTimeouts>;
   /** Default the system clock. */
   readonly now?: () => Date;
   /** Bound of one Redis command, ms; default 250. */
@@ -69,9 +84,16 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
     logger.warn('DATABASE_URL has sslmode=no-verify: the server certificate is NOT checked');
   }
 
-  const pool = createPool(connection, { max: env.DB_POOL_MAX });
-  // Readiness has its own connection so that a busy pool cannot fail the probe.
-  const probePool = createPool(connection, { max: 1, connectionTimeoutMillis: 2_000 });
+  const pool = createPool(connection, {
+    max: env.DB_POOL_MAX,
+    timeouts: options.databaseTimeouts,
+  });
+  // Readiness has its own connection so that a busy pool cannot fail the probe;
+  // a probe query that hangs gives its connection up quickly.
+  const probePool = createPool(connection, {
+    max: 1,
+    timeouts: { connectMillis: 2_000, statementMillis: 1_000, queryMillis: 1_500 },
+  });
   for (const p of [pool, probePool]) {
     p.on('error', (error) =>
       logger.warn({ err: error.message }, 'idle PostgreSQL connection lost'),
@@ -83,7 +105,7 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
   });
   const cache = new ResponseCache(redis, { ttlSeconds: env.CACHE_TTL_SECONDS, logger });
   const listener = new InvalidationListener({
-    connection: sessionConfig(connection),
+    connection: sessionConfig(connection, options.databaseTimeouts),
     logger,
     onInvalidate: (userId) => cache.invalidateUser(userId),
     onListening: () => cache.resume(),
@@ -130,7 +152,7 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
   const app = createApp({
     repository: new Repository(pool),
     cache,
-    passwords: new Passwords(options.bcryptRounds),
+    passwords: new Passwords({ rounds: options.bcryptRounds, gate: options.hashing }),
     tokens: new Tokens({
       secret: env.SECRET_KEY,
       algorithm: env.ALGORITHM,
@@ -141,17 +163,20 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
     healthPath: env.HEALTH_PATH,
     readyPath: env.READY_PATH,
     readiness,
-    loginRateLimit: options.loginRateLimit ?? { windowMillis: 60_000, maxFailures: 10 },
+    rateLimits: new RateLimits(pool, { ...DEFAULT_RATE_LIMITS, ...options.rateLimits }),
   });
 
   // Responses not yet sent when shutdown starts are told to close their connection.
   const open = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  const httpTimeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.httpTimeouts };
+  const server = createServer(serverTimeoutOptions(httpTimeouts), (req, res) => {
     open.add(res);
     res.on('close', () => open.delete(res));
     if (shuttingDown) res.setHeader('Connection', 'close');
     app(req, res);
   });
+
+  applyServerTimeouts(server, httpTimeouts);
 
   const closeClients = () =>
     Promise.allSettled([

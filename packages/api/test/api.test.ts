@@ -13,7 +13,15 @@ import {
   type PostgresServer,
   type RedisServer,
 } from '../../../tools/support/servers';
-import { call, migrate, newUser, startTestApi, TEST_SECRET, type TestUser } from './support/api';
+import {
+  call,
+  migrate,
+  newUser,
+  startTestApi,
+  TEST_SECRET,
+  UNREACHED_RATE_LIMITS,
+  type TestUser,
+} from './support/api';
 
 const unavailable = postgresUnavailable ?? redisUnavailable;
 const suite = unavailable ? describe.skip : describe;
@@ -51,7 +59,10 @@ suite(`the API over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () 
     await migrate(pg.url);
     api = await startTestApi(pg.url, redis.url, {
       now: () => NOW,
-      loginRateLimit: { windowMillis: 60_000, maxFailures: 5 },
+      rateLimits: {
+        ...UNREACHED_RATE_LIMITS,
+        loginPerAccount: { points: 5, durationSeconds: 60 },
+      },
     });
   }, 30_000);
 
@@ -81,7 +92,9 @@ suite(`the API over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () 
   describe('POST /auth/register', () => {
     it('creates a user: 201 {id, email}', async () => {
       const email = `new-${Date.now()}@example.com`;
-      const res = await call(api, 'POST', '/auth/register', { json: { email, password: 'pw' } });
+      const res = await call(api, 'POST', '/auth/register', {
+        json: { email, password: 'long-enough' },
+      });
       expect(res.status).toBe(201);
       expect(res.body).toEqual({ id: expect.any(Number), email });
     });
@@ -89,7 +102,7 @@ suite(`the API over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () 
     it('refuses an email already registered: 400', async () => {
       const user = await newUser(api);
       const res = await call(api, 'POST', '/auth/register', {
-        json: { email: user.email, password: 'other' },
+        json: { email: user.email, password: 'other-password' },
       });
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ detail: 'Email already registered' });
@@ -99,7 +112,7 @@ suite(`the API over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () 
       const email = `race-${Date.now()}@example.com`;
       const replies = await Promise.all(
         [1, 2, 3].map(() =>
-          call(api, 'POST', '/auth/register', { json: { email, password: 'pw' } }),
+          call(api, 'POST', '/auth/register', { json: { email, password: 'long-enough' } }),
         ),
       );
       expect(replies.map((r) => r.status).sort()).toEqual([201, 400, 400]);
@@ -107,13 +120,13 @@ suite(`the API over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () 
 
     it('422 names an invalid email and each missing field, without echoing the password', async () => {
       const bad = await call(api, 'POST', '/auth/register', {
-        json: { email: 'not-an-email', password: 'hunter2' },
+        json: { email: 'not-an-email', password: 'hunter22' },
       });
       expect(bad.status).toBe(422);
       expect(bad.body.detail).toEqual([
         expect.objectContaining({ type: 'value_error', loc: ['body', 'email'] }),
       ]);
-      expect(JSON.stringify(bad.body)).not.toContain('hunter2');
+      expect(JSON.stringify(bad.body)).not.toContain('hunter22');
 
       const missing = await call(api, 'POST', '/auth/register', { json: {} });
       expect(missing.status).toBe(422);
@@ -153,7 +166,8 @@ suite(`the API over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () 
       expect(res.status).toBe(200);
       expect(res.body.token_type).toBe('bearer');
       const claims = jwt.verify(res.body.access_token, TEST_SECRET, { algorithms: ['HS256'] });
-      expect(claims).toMatchObject({ sub: user.email });
+      // Bound to the account id and its token version, not to the email.
+      expect(claims).toMatchObject({ sub: String(user.id), ver: 0 });
       const { exp, iat } = claims as { exp: number; iat: number };
       expect(exp - iat).toBe(30 * 60); // ACCESS_TOKEN_EXPIRE_MINUTES' default
     });
@@ -180,7 +194,7 @@ suite(`the API over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () 
       ]);
     });
 
-    it('rate-limits failed attempts per client and username (429), not successful ones', async () => {
+    it('rate-limits failed attempts per account (429), not successful ones', async () => {
       const victim = await newUser(api, 'victim');
       for (let i = 0; i < 5; i += 1) {
         const res = await call(api, 'POST', '/auth/token', {
@@ -192,7 +206,12 @@ suite(`the API over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () 
         form: { username: victim.email, password: victim.password },
       });
       expect(blocked.status).toBe(429);
-      expect(blocked.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(blocked.body).toEqual({
+        detail: 'Too many failed login attempts; wait before trying again',
+      });
+      expect(blocked.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+      expect(blocked.headers.get('ratelimit')).toMatch(/^limit=5, remaining=0, reset=\d+$/);
+      expect(blocked.headers.get('ratelimit-policy')).toContain('5;w=60');
       // Another account from the same client is not locked out.
       const other = await call(api, 'POST', '/auth/token', {
         form: { username: user.email, password: user.password },
@@ -233,18 +252,15 @@ suite(`the API over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () 
     });
 
     it('401 for a malformed header, a forged token, an expired token and a token of another algorithm', async () => {
-      const forged = jwt.sign({ sub: alice.email }, 'a-different-secret-of-at-least-32-chars!!', {
+      const claims = { sub: String(alice.id), ver: 0 };
+      const forged = jwt.sign(claims, 'a-different-secret-of-at-least-32-chars!!', {
         expiresIn: 600,
       });
-      const expired = jwt.sign(
-        { sub: alice.email, exp: Math.floor(Date.now() / 1000) - 60 },
-        TEST_SECRET,
-      );
-      const otherAlgorithm = jwt.sign({ sub: alice.email }, TEST_SECRET, {
-        algorithm: 'HS512',
-        expiresIn: 600,
-      });
-      const unsigned = jwt.sign({ sub: alice.email }, '', { algorithm: 'none' });
+      const expired = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, TEST_SECRET);
+      const otherAlgorithm = jwt.sign(claims, TEST_SECRET, { algorithm: 'HS512', expiresIn: 600 });
+      const unsigned = jwt.sign(claims, '', { algorithm: 'none' });
+      // The earlier format named the email: such tokens are refused, their holders log in again.
+      const emailToken = jwt.sign({ sub: alice.email }, TEST_SECRET, { expiresIn: 600 });
       const path = `/users/${alice.id}/food-logs`;
       for (const authorization of [
         `Basic ${Buffer.from('a:b').toString('base64')}`,
@@ -254,7 +270,7 @@ suite(`the API over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () 
         const res = await call(api, 'GET', path, { headers: { authorization } });
         expect([authorization, res.status]).toEqual([authorization, 401]);
       }
-      for (const token of [forged, expired, otherAlgorithm, unsigned, 'not.a.jwt']) {
+      for (const token of [forged, expired, otherAlgorithm, unsigned, emailToken, 'not.a.jwt']) {
         const res = await call(api, 'GET', path, { token });
         expect([token, res.status, res.body]).toEqual([token, 401, { detail: 'Invalid token' }]);
       }
@@ -263,7 +279,7 @@ suite(`the API over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () 
     });
 
     it('404 "User not found" for a valid token of a user that does not exist (as the original)', async () => {
-      const ghost = jwt.sign({ sub: 'ghost@example.com' }, TEST_SECRET, { expiresIn: 600 });
+      const ghost = jwt.sign({ sub: '2000000000', ver: 0 }, TEST_SECRET, { expiresIn: 600 });
       const res = await call(api, 'GET', '/dashboard', { token: ghost });
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ detail: 'User not found' });

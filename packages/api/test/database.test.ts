@@ -9,6 +9,7 @@ import {
   createPool,
   databaseConnection,
   DatabaseUrlError,
+  isoDate,
   isoTimestamp,
   migrations,
   MigrationError,
@@ -86,14 +87,30 @@ describe('databaseConnection (DATABASE_URL)', () => {
   });
 });
 
-describe('isoTimestamp', () => {
+describe('isoTimestamp and isoDate: everything PostgreSQL returns leaves as ISO 8601', () => {
   it.each([
     ['2025-08-21 13:33:10.012+00', '2025-08-21T13:33:10.012000Z'],
     ['2025-08-21 13:33:10+00', '2025-08-21T13:33:10Z'],
     ['2025-08-21 13:33:10.123456+00', '2025-08-21T13:33:10.123456Z'],
-    ['infinity', 'infinity'],
-  ])('%s → %s', (text, iso) => {
+    ['2025-08-21 13:33:10', '2025-08-21T13:33:10Z'], // timestamp without time zone
+    // Years PostgreSQL writes its own way: 1 BC is ISO year 0000, then the expanded form.
+    ['0001-12-31 23:00:00+00 BC', '0000-12-31T23:00:00Z'],
+    ['0002-01-01 00:00:00+00 BC', '-000001-01-01T00:00:00Z'],
+    ['10000-01-01 01:00:00+00', '+010000-01-01T01:00:00Z'],
+    // No ISO 8601 form: null, never a string a client cannot parse.
+    ['infinity', null],
+    ['-infinity', null],
+  ])('timestamp %s → %s', (text, iso) => {
     expect(isoTimestamp(text)).toBe(iso);
+  });
+
+  it.each([
+    ['2025-08-21', '2025-08-21'],
+    ['0001-01-01 BC', '0000-01-01'],
+    ['10000-01-01', '+010000-01-01'],
+    ['infinity', null],
+  ])('date %s → %s', (text, iso) => {
+    expect(isoDate(text)).toBe(iso);
   });
 });
 
@@ -229,6 +246,33 @@ migrationSuite(
         await expect(runMigrations(p, undefined, edited)).rejects.toThrow(
           /Migration 1 .* was changed after it was applied/,
         );
+      } finally {
+        await p.end();
+      }
+    });
+
+    it('migration 2 stops on emails that collide case-insensitively, says what to do, and changes nothing', async () => {
+      const admin = new Client({ connectionString: pg.url });
+      await admin.connect();
+      await admin.query('CREATE DATABASE collide');
+      await admin.end();
+      const url = pg.url.replace(/\/postgres$/, '/collide');
+      const p = createPool(databaseConnection(url), { max: 1 });
+      try {
+        await runMigrations(p, undefined, migrations.slice(0, 1));
+        await p.query(
+          "INSERT INTO users (email, hashed_password) VALUES ('Ada@example.com', 'x'), ('ada@example.com ', 'y')",
+        );
+        await expect(runMigrations(p)).rejects.toThrow(
+          /Migration 2 .* failed and was rolled back: 1 email address\(es\) belong to more than one account .*Hint: List them with: SELECT/,
+        );
+        const { rows } = await p.query(
+          "SELECT (SELECT max(version) FROM schema_migrations) AS version, to_regclass('rate_limits') AS rate_limits",
+        );
+        expect(rows[0]).toEqual({ version: 1, rate_limits: null });
+        // Once the accounts are sorted out, it applies.
+        await p.query("DELETE FROM users WHERE email = 'ada@example.com '");
+        expect((await runMigrations(p)).applied).toEqual([2]);
       } finally {
         await p.end();
       }

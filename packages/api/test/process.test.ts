@@ -16,6 +16,7 @@ import {
   type PostgresServer,
   type RedisServer,
 } from '../../../tools/support/servers';
+import { migrations } from '@fittech/api';
 import { call, newUser, testEnvironment, type TestUser } from './support/api';
 
 const root = resolve(__dirname, '../../..');
@@ -146,7 +147,7 @@ suite(`the built server process${unavailable ? ` (skipped: ${unavailable})` : ''
       const first = run(pnpm!, ['--filter', '@fittech/api', 'migrate'], env);
       expect(await first.exited).toBe(0);
       expect(first.logs.find((l) => l.msg === 'migrations applied')).toMatchObject({
-        applied: [1],
+        applied: migrations.map((m) => m.version),
       });
       const second = run(process.execPath, [join(apiDir, 'dist/migrate.js')], env);
       expect(await second.exited).toBe(0);

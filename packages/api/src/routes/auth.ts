@@ -1,79 +1,82 @@
-import express, { Router, type RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import type { ApiContext } from '../context';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { formBody, jsonBody } from '../body';
+import { clientAddressKey } from '../client-address';
+import { caller, type ApiContext } from '../context';
 import { HttpError, methodNotAllowed } from '../http';
-import { normalizeEmail, RequestValidationError, validateBody } from '../validation';
+import type { Admission } from '../rate-limits';
+import { parseBody, registerBody, tokenForm } from '../validation';
 
-const REGISTER_BODY = {
-  email: { kind: 'email', required: true },
-  password: { kind: 'str', required: true },
-} as const;
+/** The client as the rate limits see it: the TCP peer address (see client-address.ts). */
+const clientOf = (req: Request) => clientAddressKey(req.socket.remoteAddress);
 
-const TOKEN_FORM = {
-  username: { kind: 'str', required: true },
-  password: { kind: 'str', required: true },
-} as const;
+/** 429 with the limit's headers when the admission says no. */
+function enforce(res: Response, admission: Admission, detail: string): void {
+  res.set(admission.headers);
+  if (!admission.allowed) throw new HttpError(429, detail, admission.headers);
+}
 
 /**
- * `POST /auth/register` (JSON `{email, password}` → 201 `{id, email}`) and
+ * `POST /auth/register` (JSON `{email, password}` → 201 `{id, email}`),
  * `POST /auth/token` (form `username`, `password` → `{access_token, token_type}`),
- * the OAuth2 password flow of the original.
+ * the OAuth2 password flow of the original, and `POST /auth/logout` (204),
+ * which revokes every token of the caller's account.
  */
 export function authRoutes(ctx: ApiContext): Router {
   const router = Router();
 
   router
     .route('/auth/register')
-    .post(express.json({ limit: '16kb' }), async (req, res) => {
-      const { value, issues } = validateBody(req.body, REGISTER_BODY);
-      if (issues.length > 0) throw new RequestValidationError(issues);
-      const email = value.email as string;
-      const password = value.password as string;
+    .post(jsonBody('16kb'), async (req, res) => {
+      const { email, password } = parseBody(registerBody, req.body);
+      enforce(
+        res,
+        await ctx.rateLimits.register(clientOf(req)),
+        'Too many registrations from this address; wait before trying again',
+      );
       if (await ctx.repository.findUserByEmail(email)) {
         throw new HttpError(400, 'Email already registered');
       }
       const user = await ctx.repository.createUser(email, await ctx.passwords.hash(password));
-      // Another request registered the same email meanwhile (the unique constraint decided).
+      // Another request registered the same email meanwhile (the unique index decided).
       if (!user) throw new HttpError(400, 'Email already registered');
       res.status(201).json({ id: user.id, email: user.email });
     })
     .all(methodNotAllowed(['POST']));
 
-  // Failed attempts are limited per client address *and* username: behind a
-  // load balancer that hides client addresses, a per-address limit alone would
-  // lock every user out at once.
-  const { windowMillis, maxFailures } = ctx.loginRateLimit;
-  const loginLimiter = rateLimit({
-    windowMs: windowMillis,
-    limit: maxFailures,
-    skipSuccessfulRequests: true,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    keyGenerator: (req) => {
-      const username = typeof req.body?.username === 'string' ? req.body.username : '';
-      return `${ipKeyGenerator(req.ip ?? '')}|${normalizeEmail(username)}`;
-    },
-    handler: (_req, res, _next, options) => {
-      res.status(options.statusCode).json({
-        detail: 'Too many failed login attempts; wait before trying again',
-      });
-    },
-  });
-
   router
     .route('/auth/token')
-    .post(
-      express.urlencoded({ extended: false, limit: '16kb' }),
-      loginLimiter,
-      async (req, res) => {
-        const { value, issues } = validateBody(req.body ?? {}, TOKEN_FORM);
-        if (issues.length > 0) throw new RequestValidationError(issues);
-        const user = await ctx.repository.findUserByEmail(normalizeEmail(value.username as string));
-        const valid = await ctx.passwords.verify(value.password as string, user?.hashed_password);
-        if (!user || !valid) throw new HttpError(400, 'Incorrect email or password');
-        res.json({ access_token: ctx.tokens.issue(user.email), token_type: 'bearer' });
-      },
-    )
+    .post(formBody('16kb'), async (req, res) => {
+      const { username, password } = parseBody(tokenForm, req.body);
+      // Counted before the password is hashed: a burst gets exactly the budget through.
+      const admission = await ctx.rateLimits.login(clientOf(req), username);
+      enforce(res, admission, 'Too many failed login attempts; wait before trying again');
+      let user;
+      let valid = false;
+      try {
+        user = await ctx.repository.findUserByEmail(username);
+        valid = await ctx.passwords.verify(password, user?.hashed_password);
+      } catch (error) {
+        // Not the client's failure (busy, database down): it does not count.
+        await admission.refund().catch(() => undefined);
+        throw error;
+      }
+      if (!user || !valid) throw new HttpError(400, 'Incorrect email or password');
+      await admission.refund();
+      // RFC 6749 §5.1: the token response must not be stored by any cache.
+      res.set('Pragma', 'no-cache');
+      res.json({
+        access_token: ctx.tokens.issue({ userId: user.id, version: user.token_version }),
+        token_type: 'bearer',
+      });
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/auth/logout')
+    .post(authenticate(ctx), async (_req, res) => {
+      await ctx.repository.bumpTokenVersion(caller(res).id);
+      res.status(204).end();
+    })
     .all(methodNotAllowed(['POST']));
 
   return router;
@@ -86,8 +89,9 @@ const challenge = (error?: string) =>
 
 /**
  * Requires `Authorization: Bearer <token>`: 401 when it is missing, malformed,
- * forged or expired; 404 `User not found` when the token names a user that
- * does not exist (as the original). Sets `res.locals.user`.
+ * forged, expired or revoked (its account's token version moved on); 404
+ * `User not found` when the account it names no longer exists (as the
+ * original). Sets `res.locals.user`.
  */
 export function authenticate(ctx: ApiContext): RequestHandler {
   return async (req, res, next) => {
@@ -106,8 +110,11 @@ export function authenticate(ctx: ApiContext): RequestHandler {
         challenge(verified.problem === 'expired' ? 'The token expired' : 'The token is not valid'),
       );
     }
-    const user = await ctx.repository.findUserByEmail(verified.email);
+    const user = await ctx.repository.findUserById(verified.userId);
     if (!user) throw new HttpError(404, 'User not found');
+    if (user.token_version !== verified.version) {
+      throw new HttpError(401, 'Invalid token', challenge('The token was revoked'));
+    }
     res.locals.user = { id: user.id, email: user.email };
     next();
   };

@@ -1,52 +1,53 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
+import { jsonBody } from '../body';
+import { utcDay } from '../calculations';
 import { caller, type ApiContext } from '../context';
 import { HttpError, methodNotAllowed, sendJson } from '../http';
 import {
-  FOOD_LOG_FIELDS,
-  ONBOARDING_FIELDS,
-  WORKOUT_LOG_FIELDS,
-  type FoodLogValues,
-  type OnboardingValues,
-  type WorkoutLogValues,
-} from '../repository';
-import {
-  pathInt,
+  foodLogBody,
+  onboardingBody,
+  parseBody,
+  parsePathId,
   RequestValidationError,
-  validateBody,
-  type Schema,
+  workoutLogBody,
   type ValidationIssue,
 } from '../validation';
 import { authenticate } from './auth';
-
-/** The onboarding body may carry `user_id` (the original required it); the path wins. */
-const ONBOARDING_BODY: Schema = { user_id: { kind: 'int' }, ...ONBOARDING_FIELDS };
 
 /**
  * Resolves `{user_id}` and the body in the original's order: a malformed path
  * or body is 422 (all problems at once), then another user's id is 403.
  */
-function ownRequest<B>(req: Request, res: Response, schema?: Schema): { userId: number; body: B } {
+function ownRequest<S extends z.ZodType>(
+  req: Request,
+  res: Response,
+  schema?: S,
+): { userId: number; body: z.output<S> } {
   const issues: ValidationIssue[] = [];
-  const path = pathInt('user_id', String(req.params.user_id));
-  if ('issue' in path) issues.push(path.issue);
-  let body = {} as B;
-  if (schema) {
-    const result = validateBody(req.body, schema);
-    issues.push(...result.issues);
-    body = result.value as B;
-  }
+  const collect = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof RequestValidationError)) throw error;
+      issues.push(...error.issues);
+      return undefined;
+    }
+  };
+  const userId = collect(() => parsePathId('user_id', String(req.params.user_id)));
+  const body = schema ? collect(() => parseBody(schema, req.body)) : undefined;
   if (issues.length > 0) throw new RequestValidationError(issues);
-  const userId = (path as { value: number }).value;
   if (userId !== caller(res).id) throw new HttpError(403, 'Not authorized');
-  return { userId, body };
+  return { userId: userId!, body: body as z.output<S> };
 }
 
 /** `/users/{user_id}/onboarding`, `/food-logs` and `/workout-logs`, the caller's own data only. */
 export function userRoutes(ctx: ApiContext): Router {
   const router = Router();
   const auth = authenticate(ctx);
-  const json = express.json({ limit: '64kb' });
+  const json = jsonBody('64kb');
   const { repository, cache } = ctx;
+  const onboarding = () => onboardingBody(utcDay(ctx.now()));
 
   /** A cached per-user list or record; `undefined` from `load` means 404 `notFound`. */
   const cachedRead = async (
@@ -74,7 +75,7 @@ export function userRoutes(ctx: ApiContext): Router {
   router
     .route('/users/:user_id/onboarding')
     .post(auth, json, async (req, res: Response) => {
-      const { userId, body } = ownRequest<OnboardingValues>(req, res, ONBOARDING_BODY);
+      const { userId, body } = ownRequest(req, res, onboarding());
       const row = await repository.createOnboarding(userId, body);
       if (!row) throw new HttpError(400, 'Onboarding already exists');
       written(res, 201, userId, row);
@@ -90,7 +91,7 @@ export function userRoutes(ctx: ApiContext): Router {
       );
     })
     .put(auth, json, async (req, res: Response) => {
-      const { userId, body } = ownRequest<OnboardingValues>(req, res, ONBOARDING_BODY);
+      const { userId, body } = ownRequest(req, res, onboarding());
       const row = await repository.updateOnboarding(userId, body);
       if (!row) throw new HttpError(404, 'Onboarding not found');
       written(res, 200, userId, row);
@@ -100,7 +101,7 @@ export function userRoutes(ctx: ApiContext): Router {
   router
     .route('/users/:user_id/food-logs')
     .post(auth, json, async (req, res: Response) => {
-      const { userId, body } = ownRequest<FoodLogValues>(req, res, FOOD_LOG_FIELDS);
+      const { userId, body } = ownRequest(req, res, foodLogBody);
       written(res, 201, userId, await repository.createFoodLog(userId, body));
     })
     .get(auth, async (req, res: Response) => {
@@ -112,7 +113,7 @@ export function userRoutes(ctx: ApiContext): Router {
   router
     .route('/users/:user_id/workout-logs')
     .post(auth, json, async (req, res: Response) => {
-      const { userId, body } = ownRequest<WorkoutLogValues>(req, res, WORKOUT_LOG_FIELDS);
+      const { userId, body } = ownRequest(req, res, workoutLogBody);
       written(res, 201, userId, await repository.createWorkoutLog(userId, body));
     })
     .get(auth, async (req, res: Response) => {

@@ -7,6 +7,7 @@ import {
   runMigrations,
   startApi,
   type LogLevel,
+  type RateLimitSettings,
   type RunningApi,
   type StartOptions,
 } from '@fittech/api';
@@ -28,6 +29,16 @@ export function testEnvironment(
   };
 }
 
+/**
+ * Rate limits no functional test reaches: each suite registers and logs in
+ * many users from 127.0.0.1. Suites about the limits set their own.
+ */
+export const UNREACHED_RATE_LIMITS: RateLimitSettings = {
+  loginPerAddress: { points: 100_000, durationSeconds: 60 },
+  loginPerAccount: { points: 100_000, durationSeconds: 60 },
+  registerPerAddress: { points: 100_000, durationSeconds: 60 },
+};
+
 /** Starts an API instance in this process on a free port (bcrypt cost 4 to keep tests fast). */
 export function startTestApi(
   databaseUrl: string,
@@ -39,6 +50,7 @@ export function startTestApi(
     port: 0,
     host: '127.0.0.1',
     bcryptRounds: 4,
+    rateLimits: UNREACHED_RATE_LIMITS,
     // TEST_API_LOG_LEVEL=debug shows the instances' logs when a test needs explaining.
     logger: createLogger((process.env.TEST_API_LOG_LEVEL as LogLevel | undefined) ?? 'silent'),
     ...options,
