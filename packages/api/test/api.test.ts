@@ -17,6 +17,7 @@ import {
   call,
   migrate,
   newUser,
+  nextEvent,
   startTestApi,
   TEST_SECRET,
   UNREACHED_RATE_LIMITS,
@@ -64,6 +65,8 @@ suite(`the API over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () 
         loginPerAccount: { points: 5, durationSeconds: 60 },
       },
     });
+    // The LISTEN connection comes up on its own; the readiness test expects it.
+    if (!api.cache.usable) await nextEvent(api.listener, 'listening');
   }, 30_000);
 
   afterAll(async () => {
