@@ -191,6 +191,8 @@ suite(`the built server process${unavailable ? ` (skipped: ${unavailable})` : ''
       expect(await server.exited).toBe(0);
       expect(alive(pid)).toBe(false);
     },
+    // pnpm, a server process, and two bcrypt hashes at cost 12 on a shared 2-core machine.
+    60_000,
   );
 
   it('SIGTERM under load: readiness turns 503, every request sent gets its answer, exit 0', async () => {

@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import {
   createPool,
   databaseConnection,
+  MIGRATION_TIMEOUTS,
   migrations,
   runMigrations,
   type RunningApi,
@@ -209,7 +210,7 @@ suite(
         'hit',
       );
       const flushed = [nextEvent(a.listener, 'flushed'), nextEvent(b.listener, 'flushed')];
-      const pool = createPool(databaseConnection(pg.url), { max: 1 });
+      const pool = createPool(databaseConnection(pg.url), { max: 1, timeouts: MIGRATION_TIMEOUTS });
       try {
         const noop = { version: 1_000_000, name: 'test: no-op', sql: 'SELECT 1' };
         expect((await runMigrations(pool, undefined, [...migrations, noop])).applied).toEqual([

@@ -3,6 +3,7 @@ import {
   createLogger,
   createPool,
   databaseConnection,
+  MIGRATION_TIMEOUTS,
   readApiEnvironment,
   runMigrations,
   startApi,
@@ -60,7 +61,11 @@ export function startTestApi(
 
 /** Applies the migrations to a test database. */
 export async function migrate(databaseUrl: string): Promise<void> {
-  const pool: Pool = createPool(databaseConnection(databaseUrl), { max: 1 });
+  const pool: Pool = createPool(databaseConnection(databaseUrl), {
+    max: 1,
+    timeouts: MIGRATION_TIMEOUTS,
+  });
+  pool.on('error', () => undefined); // see database.test.ts: end() resolves before the socket closes
   try {
     await runMigrations(pool);
   } finally {
