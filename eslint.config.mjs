@@ -20,7 +20,11 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@fittech/*/*'], message: 'Import only the package entry point (index.ts).' },
+            {
+              group: ['@fittech/*/*', '!@fittech/manifests/testing'],
+              message:
+                'Import only the package entry points (index.ts, and @fittech/manifests/testing).',
+            },
             {
               regex: '^@cdktf/provider-aws$',
               message: 'Import @cdktf/provider-aws/lib/<resource> (the barrel costs seconds).',

@@ -4,7 +4,10 @@
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
 };
-const moduleNameMapper = { '^@fittech/([a-z]+)$': '<rootDir>/packages/$1/src' };
+const moduleNameMapper = {
+  '^@fittech/([a-z]+)$': '<rootDir>/packages/$1/src',
+  '^@fittech/manifests/testing$': '<rootDir>/packages/manifests/src/testing',
+};
 const project = (name, roots) => ({
   displayName: name,
   rootDir: __dirname,

@@ -296,7 +296,9 @@ describePod(
         toYaml({ secrets: { databaseUrl, secretKey: randomBytes(32).toString('hex') } }),
         { mode: 0o600 },
       );
+      // The release the manifests were rendered for (their instance label), as `helm install <release>`.
       const rendered = renderHelmChart(readTree(join(work, 'out', 'chart')), {
+        release: objects[0]!.metadata.labels!['app.kubernetes.io/instance']!,
         namespace: objects[0]!.metadata.namespace!,
         values: parseYaml(readFileSync(valuesFile, 'utf8')),
       });

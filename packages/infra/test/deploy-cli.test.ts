@@ -105,7 +105,7 @@ describe('dry run: every name comes from the config', () => {
     expect(run.status).toBe(0);
     expect(commandLines(run.lines)).toEqual(expectedDeployCommands(config));
     expect(run.stdout).toContain('--name acme-edge --region eu-west-1');
-    expect(run.stdout).toContain('deployment/storefront-api --namespace shop');
+    expect(run.stdout).toContain(`deployment/${resourceNames(config).deployment} --namespace shop`);
     expect(run.stdout).toContain('http://<load-balancer-hostname>:8080/livez');
     expect(run.stdout).toContain(
       'image.repository=999999999999.dkr.ecr.eu-west-1.amazonaws.com/acme/storefront-api',
@@ -150,7 +150,7 @@ describe('dry run: every name comes from the config', () => {
     }
     const diagnose = await runCli(['diagnose', '--config', file, '--dry-run', '--pods', 'p']);
     expect(diagnose.stdout).toContain(
-      `--namespace shop --selector app.kubernetes.io/name=acme-api,app.kubernetes.io/instance=storefront`,
+      `--namespace shop --selector app.kubernetes.io/name=acme,app.kubernetes.io/instance=storefront,app.kubernetes.io/component=api`,
     );
     expect(diagnose.stdout).toContain(`kubectl describe job ${n.migrationJob} --namespace shop`);
     const health = await runCli([
@@ -224,14 +224,14 @@ describe('diagnose', () => {
     // The fixture also holds a pod of another release and one without the name label: both left out.
     expect(commandLines(run.lines)).toEqual([
       `kubectl get pods --namespace ${n.namespace} --selector ${selector} --output wide`,
-      ...podCommands('fittech-api-6d8f7c9b5-7hzkd', ['redis', 'api']),
-      ...podCommands('fittech-api-6d8f7c9b5-x2lqp', ['redis', 'api']),
+      ...podCommands('fittech-6d8f7c9b5-7hzkd', ['redis', 'api']),
+      ...podCommands('fittech-6d8f7c9b5-x2lqp', ['redis', 'api']),
       ...tail,
     ]);
     expect(run.stdout).not.toContain('canary-api');
     expect(run.stdout).not.toContain('debug-shell');
     expect(run.stdout).toContain(
-      '# diagnosed 2 pod(s) of release fittech: fittech-api-6d8f7c9b5-7hzkd [redis, api], fittech-api-6d8f7c9b5-x2lqp [redis, api]',
+      '# diagnosed 2 pod(s) of release fittech: fittech-6d8f7c9b5-7hzkd [redis, api], fittech-6d8f7c9b5-x2lqp [redis, api]',
     );
   });
 
@@ -268,8 +268,8 @@ describe('diagnose', () => {
       `kubectl rollout status deployment/${n.deployment} --namespace ${n.namespace} --timeout ${config.pipeline.helmTimeout}`,
       `kubectl get pods --namespace ${n.namespace} --selector ${selector} --output json`,
       `kubectl get pods --namespace ${n.namespace} --selector ${selector} --output wide`,
-      ...podCommands('fittech-api-6d8f7c9b5-7hzkd', ['redis', 'api']),
-      ...podCommands('fittech-api-6d8f7c9b5-x2lqp', ['redis', 'api']),
+      ...podCommands('fittech-6d8f7c9b5-7hzkd', ['redis', 'api']),
+      ...podCommands('fittech-6d8f7c9b5-x2lqp', ['redis', 'api']),
       ...tail,
     ]);
     expect(run.stderr).toContain(

@@ -393,8 +393,9 @@ describe('names come from the config', () => {
       'ecr-repository': 'acme/storefront-api',
       'role-arn': 'arn:aws:iam::123456789012:role/acme-deploy',
     });
+    const names = resourceNames(resolveConfig({ env: 'prod', overrides }));
     expect(run.summary).toContain(
-      'release storefront (deployment/storefront-api, service/storefront-api:8080) in namespace shop on EKS cluster acme-edge in eu-central-1',
+      `release storefront (deployment/${names.deployment}, service/${names.service}:8080) in namespace shop on EKS cluster acme-edge in eu-central-1`,
     );
     expect(run.summary).toContain('http://<load balancer>:8080/livez');
   });

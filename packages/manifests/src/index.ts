@@ -1,13 +1,16 @@
 /**
  * @fittech/manifests — cdk8s constructs for an HTTP API with a Redis cache
- * sidecar, a Helm chart packager with typed, schema-checked values, its
- * renderer, and test helpers; and the FitTech chart built from @fittech/shared.
+ * sidecar, inside a Helm chart whose fields are bound to typed values where
+ * they are written; the packager that writes the chart, the renderer that
+ * executes it like `helm template`; and the FitTech chart built from
+ * @fittech/shared. Test helpers are in `@fittech/manifests/testing`.
  */
 
 // The FitTech chart (what `pnpm synth` writes to dist/chart and dist/manifests).
 export {
   synthesizeFitTechChart,
   FitTechChart,
+  fitTechWorkload,
   fitTechValues,
   fitTechChartMetadata,
   packageFitTechChart,
@@ -18,73 +21,61 @@ export {
 } from './fittech/chart';
 
 // The reusable construct and its values.
-export {
-  ApiWithRedisSidecar,
-  type ApiWithRedisSidecarProps,
-  type ApiContainerOptions,
-  type ApiEnvironmentOptions,
-  type RedisSidecarOptions,
-  type LoadBalancerOptions,
-  type MigrationOptions,
-  type HealthTestOptions,
-  type WorkloadNames,
-} from './workload/api-with-redis-sidecar';
+export { ApiWithRedisSidecar } from './workload/api-with-redis-sidecar';
+export type {
+  ApiWithRedisSidecarProps,
+  ApiContainerOptions,
+  ApiEnvironmentOptions,
+  SecretVariable,
+  RedisSidecarOptions,
+  LoadBalancerOptions,
+  MigrationOptions,
+  HealthTestOptions,
+} from './workload/props';
 export {
   apiWorkloadValues,
   secretValueName,
+  DEFAULT_TOPOLOGY_SPREAD,
   type ApiWorkloadValues,
-  type ApiWorkloadValuesOptions,
+  type ApiWorkloadDefaults,
   type ContainerResources,
-  type SecretValueOptions,
 } from './workload/values';
+export { serviceAnnotations } from './workload/service';
+export { isPinnedImage } from './workload/rules';
 
-// The Helm layer: typed values, a values-aware Chart, the packager and the renderer.
+// The Helm layer: a values-aware Chart with value references, the packager and the renderer.
 export {
   HelmChart,
+  Helm,
   type HelmChartProps,
-  type ValuesOverrides,
-  type ValueBinding,
-  type FieldCondition,
-  type TemplateSource,
-} from './helm/chart';
-export { Helm, type HelmExpression, type HelmCondition, type HelmBranch } from './helm/expressions';
-export {
-  defineValues,
-  validateValues,
-  mergeValues,
-  valuesYaml,
-  valuesSchemaDocument,
-  valuesTable,
-  valueLeaves,
-  ValuesError,
-  JSON_SCHEMA_DRAFT_07,
-  type ValuesDefinition,
-  type ValuesProblem,
-  type ValueLeaf,
-} from './helm/values';
-export {
-  packageHelmChart,
   type ChartMetadata,
-  type ChartFiles,
-  type PackageHelmChartOptions,
-} from './helm/packager';
+  type ValuesOverrides,
+} from './chart/helm-chart';
+export {
+  ChartValues,
+  type ValuePath,
+  type ValueAt,
+  type StandardValues,
+} from './chart/chart-values';
+export type { Condition } from './chart/tokens';
+export { Kube, KubeObject, toKubeJson, type KubeKind } from './chart/kube-object';
+export { packageHelmChart, type ChartFiles, type PackageHelmChartOptions } from './chart/packager';
 export {
   renderHelmChart,
   type RenderOptions,
   type RenderedChart,
   type KubernetesObject,
-} from './helm/renderer';
-export { TEMPLATE_FORMS, TemplateError, parseTemplate } from './helm/template-language';
-
-// Test helpers for charts built with this package.
+} from './chart/renderer';
+export { helpersTemplate } from './chart/helpers';
 export {
-  synthesizeObjects,
-  renderPackagedChart,
-  validateKubernetesObjects,
-  policyProblems,
-  POLICY_RULES,
-  type ObjectProblem,
-  type ValidationReport,
-  type PolicyProblem,
-  type PolicyRule,
-} from './testing';
+  defineValues,
+  valueLeaves,
+  JSON_SCHEMA_DRAFT_07,
+  type ValuesDefinition,
+  type ValueLeaf,
+} from './values/definition';
+export { validateValues, ValuesError, type ValuesProblem } from './values/validate';
+export { coalesceValues } from './values/coalesce';
+export { valuesYaml, valuesTable } from './values/documents';
+export { valuesSchemaDocument } from './values/definition';
+export { TEMPLATE_FORMS, TemplateError, parseTemplate } from './template';

@@ -29,53 +29,54 @@ import {
   apiWorkloadValues,
   HelmChart,
   packageHelmChart,
-  policyProblems,
   renderHelmChart,
-  validateKubernetesObjects,
+  type ApiWithRedisSidecarProps,
 } from '@fittech/manifests';
+import { policyProblems, validateKubernetesObjects } from '@fittech/manifests/testing';
 
-const values = apiWorkloadValues({
-  image: { repository: 'ghcr.io/acme/orders', tag: '3.1.4' },
-  replicaCount: 3,
-  resources: {
-    api: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
-    redis: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '100m', memory: '128Mi' } },
-  },
-  secrets: { paymentToken: { description: 'Token of the payment provider.', pattern: '^tok_[A-Za-z0-9]+$' } },
-  secretName: 'orders-secrets',
-});
-const chart = new HelmChart(new App({ outdir: 'out' }), 'orders', { values, namespace: 'shop' });
-new ApiWithRedisSidecar(chart, 'orders', {
-  name: 'orders',
-  names: { secret: 'orders-secrets' },
-  selectorLabels: { 'app.kubernetes.io/name': 'orders', 'app.kubernetes.io/instance': 'orders' },
-  labels: { 'app.kubernetes.io/part-of': 'shop', 'app.kubernetes.io/managed-by': 'Helm' },
+const workload: ApiWithRedisSidecarProps = {
+  labels: { 'app.kubernetes.io/part-of': 'shop' },
   api: {
     port: 3000,
     runAsUser: 20000,
     healthPath: '/livez',
     readyPath: '/readyz',
-    environment: { config: { LOG_LEVEL: 'info' }, secrets: { PAYMENT_TOKEN: 'payment-token' } },
+    environment: {
+      config: { LOG_LEVEL: 'info' },
+      secrets: { PAYMENT_TOKEN: { key: 'payment-token', description: 'Token of the payment provider.', pattern: '^tok_[A-Za-z0-9]+$' } },
+    },
   },
   redis: { maxMemoryMiB: 100 },
   service: { port: 8080, loadBalancer: 'aws-load-balancer-controller' },
   migration: { command: ['node', 'migrate.js'] },
+};
+const chart = new HelmChart(new App({ outdir: 'out' }), 'orders', {
+  chart: { name: 'orders', version: '1.0.0', appVersion: '3.1.4', description: 'Orders API.', kubeVersion: '>=1.29.0-0' },
+  values: apiWorkloadValues(workload, {
+    image: { repository: 'ghcr.io/acme/orders', tag: '3.1.4' },
+    replicaCount: 3,
+    resources: {
+      api: { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      redis: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '100m', memory: '128Mi' } },
+    },
+  }),
+  release: { name: 'orders', namespace: 'shop' },
 });
-const files = packageHelmChart(chart, {
-  metadata: { name: 'orders', version: '1.0.0', appVersion: '3.1.4', description: 'Orders API.', kubeVersion: '>=1.29.0-0' },
-});
+new ApiWithRedisSidecar(chart, 'api', workload);
+const files = packageHelmChart(chart);
 for (const [file, text] of Object.entries(files)) {
   mkdirSync(dirname(join('out', file)), { recursive: true });
   writeFileSync(join('out', file), text);
 }
 const rendered = renderHelmChart(files, {
+  release: 'orders',
   namespace: 'shop',
   values: { secrets: { paymentToken: 'tok_abc123' }, autoscaling: { enabled: true } },
   includeTests: true,
 });
 let rejected = '';
 try {
-  renderHelmChart(files, { namespace: 'shop', values: { secrets: { paymentToken: 'nope' } } });
+  renderHelmChart(files, { release: 'orders', namespace: 'shop', values: { secrets: { paymentToken: 'nope' } } });
 } catch (e) {
   rejected = (e as Error).message;
 }
@@ -159,7 +160,7 @@ describe('consumed from outside the workspace (pnpm pack, npm install, build a c
         'values.yaml',
         'values.schema.json',
         'templates/deployment.yaml',
-        'templates/tests/orders-test-health.yaml',
+        'templates/tests/health-test.yaml',
       ]),
     );
     const byKind = (k: string) => result.objects.find((o: Json) => o.kind === k);

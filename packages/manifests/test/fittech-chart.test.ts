@@ -4,19 +4,12 @@ import {
   APP_VERSION,
   REDIS_UID,
   apiEnvironmentManifest,
-  commonLabels,
   resolveConfig,
-  resourceNames,
   selectorLabels,
   terminationGracePeriodSeconds,
 } from '@fittech/shared';
-import {
-  CHART_VERSION,
-  renderHelmChart,
-  synthesizeFitTechChart,
-  synthesizeObjects,
-  type KubernetesObject,
-} from '@fittech/manifests';
+import { CHART_VERSION, synthesizeFitTechChart, type KubernetesObject } from '@fittech/manifests';
+import { synthesizeObjects } from '@fittech/manifests/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -24,13 +17,15 @@ import {
   byKey,
   devConfig,
   find,
+  fitTechChart,
+  names,
   packaged,
   prodConfig,
+  render,
   VALUE_VARIANTS,
   type Json,
 } from './fixtures';
 
-const names = resourceNames(devConfig);
 const artifacts = synthesizeFitTechChart(devConfig);
 const manifestObjects = (files: Readonly<Record<string, string>>): KubernetesObject[] =>
   Object.keys(files)
@@ -51,32 +46,35 @@ describe('the chart and the rendered manifests', () => {
       'Chart.yaml',
       'README.md',
       'templates/NOTES.txt',
+      'templates/_helpers.tpl',
       'templates/config-map.yaml',
       'templates/deployment.yaml',
       'templates/horizontal-pod-autoscaler.yaml',
       'templates/job.yaml',
       'templates/network-policy.yaml',
       'templates/pod-disruption-budget.yaml',
-      `templates/secret-${names.secret}.yaml`,
-      `templates/secret-${names.migrationJob}-secrets.yaml`,
+      'templates/secret-migration-secret.yaml',
+      'templates/secret-secret.yaml',
       'templates/service-account.yaml',
       'templates/service.yaml',
-      `templates/tests/${names.testPod}.yaml`,
+      'templates/tests/health-test.yaml',
       'values.schema.json',
       'values.yaml',
     ]);
   });
 
-  test('Chart.yaml: apiVersion v2, the package version, the app version, Kubernetes >= 1.29', () => {
+  test('Chart.yaml: apiVersion v2, the package version, the app version, Kubernetes >= 1.29, an icon', () => {
     const chartYaml = parseAllDocuments(artifacts.chart['Chart.yaml']!)[0]!.toJS();
     expect(chartYaml).toMatchObject({
       apiVersion: 'v2',
-      name: 'fittech-api',
+      name: names.chart,
       type: 'application',
       version: CHART_VERSION,
       appVersion: APP_VERSION,
       kubeVersion: '>=1.29.0-0',
     });
+    expect(chartYaml.icon).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(Buffer.from(chartYaml.icon.split(',')[1], 'base64').toString()).toMatch(/^<svg /);
     expect(CHART_VERSION).toBe(
       (
         JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as {
@@ -86,10 +84,8 @@ describe('the chart and the rendered manifests', () => {
     );
   });
 
-  test('rendering the chart with its values.yaml gives dist/manifests, object for object', () => {
-    const rendered = renderHelmChart(artifacts.chart, {
-      namespace: devConfig.kubernetes.namespace,
-    });
+  test('rendering the chart for the configured release with its values.yaml gives dist/manifests, object for object', () => {
+    const rendered = render(artifacts.chart, undefined, { includeTests: false });
     expect(byKey(rendered.objects)).toEqual(byKey(objects));
     // File by file, too: one manifest file per template that renders something.
     expect(Object.keys(artifacts.manifests).sort()).toEqual(
@@ -119,6 +115,10 @@ describe('the chart and the rendered manifests', () => {
     for (const [file, text] of Object.entries(artifacts.chart)) {
       if (file.endsWith('.yaml') && file.startsWith('templates/')) {
         expect(text).toContain('namespace: {{ .Release.Namespace | quote }}');
+        // Names follow the release: no object name is spelled in a template.
+        expect(text).toMatch(
+          /\n {2}name: \{\{ include "fittech\.fullname(\.[a-z-]+)?" \. \| quote \}\}\n/,
+        );
       }
     }
   });
@@ -135,16 +135,27 @@ describe('the chart and the rendered manifests', () => {
         values.add(m[1]!.split('.')[0]!);
     }
     expect([...values].sort()).toEqual([
+      'affinity',
       'autoscaling',
+      'extraEnv',
+      'fullnameOverride',
       'image',
+      'imagePullSecrets',
+      'nameOverride',
+      'nodeSelector',
       'podAnnotations',
+      'podLabels',
+      'priorityClassName',
       'replicaCount',
       'resources',
       'secrets',
+      'service',
+      'tolerations',
+      'topologySpreadConstraints',
     ]);
     const text = artifacts.chart['templates/deployment.yaml']!;
     expect(text).toContain(`containerPort: ${devConfig.api.port}`);
-    expect(text).toContain(`name: ${names.deployment}`);
+    expect(text).toContain(`path: ${devConfig.api.healthPath}`);
   });
 });
 
@@ -155,8 +166,15 @@ describe('the pod', () => {
       for (const key of ['name', 'instance', 'version', 'component', 'part-of', 'managed-by']) {
         expect(labels[`app.kubernetes.io/${key}`]).toBeDefined();
       }
+      expect(labels['helm.sh/chart']).toBe(`${names.chart}-${CHART_VERSION}`);
     }
-    expect(deployment.metadata.labels).toEqual(commonLabels(devConfig, 'api'));
+    expect(deployment.metadata.labels).toEqual({
+      ...selectorLabels(devConfig),
+      'helm.sh/chart': `${names.chart}-${CHART_VERSION}`,
+      'app.kubernetes.io/version': APP_VERSION,
+      'app.kubernetes.io/part-of': devConfig.project,
+      'app.kubernetes.io/managed-by': 'Helm',
+    });
     expect(deployment.spec.selector.matchLabels).toEqual(selectorLabels(devConfig));
     expect(deployment.spec.template.metadata.labels).toMatchObject(selectorLabels(devConfig));
     expect(find(objects, 'Service').spec.selector).toEqual(selectorLabels(devConfig));
@@ -174,7 +192,7 @@ describe('the pod', () => {
 
   test('the migration Job and the test Pod are never selected by the API Service', () => {
     const { files } = packaged(devConfig);
-    const all = renderHelmChart(files, { namespace: 'x', includeTests: true }).objects;
+    const all = render(files).objects;
     const selector = selectorLabels(devConfig);
     const job = find(all, 'Job');
     const testPod = find(all, 'Pod', names.testPod);
@@ -185,7 +203,7 @@ describe('the pod', () => {
 
   test('the api container: image, command, port, environment from the contract', () => {
     expect(api.name).toBe(names.containers.api);
-    expect(api.image).toBe(`fittech-api:${devConfig.api.imageTag}`);
+    expect(api.image).toBe(`${devConfig.project}-api:${devConfig.api.imageTag}`);
     expect(api.command).toEqual(API_IMAGE.command);
     expect(api.workingDir).toBe(API_IMAGE.workingDir);
     expect(api.ports).toEqual([
@@ -266,7 +284,7 @@ describe('the pod', () => {
 
   test('every container meets PSS restricted with a read-only root and writable emptyDirs', () => {
     const { files } = packaged(devConfig);
-    const all = renderHelmChart(files, { namespace: 'x', includeTests: true }).objects;
+    const all = render(files).objects;
     const pods = all.flatMap((o: Json) =>
       o.kind === 'Pod' ? [o.spec] : o.spec?.template?.spec ? [o.spec.template.spec] : [],
     );
@@ -308,8 +326,14 @@ describe('the pod', () => {
       'topology.kubernetes.io/zone',
       'kubernetes.io/hostname',
     ]);
-    for (const t of pod.topologySpreadConstraints)
-      expect(t.labelSelector.matchLabels).toEqual(selectorLabels(devConfig));
+    // The same for every release: the pods' own name, instance, component and revision select the peers.
+    for (const t of pod.topologySpreadConstraints) {
+      expect(t.labelSelector).toEqual({});
+      expect(t.matchLabelKeys).toEqual([
+        ...Object.keys(selectorLabels(devConfig)),
+        'pod-template-hash',
+      ]);
+    }
     expect(find(objects, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
   });
 });
@@ -330,7 +354,8 @@ describe('the other objects', () => {
       'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb',
     });
     expect(service.spec.loadBalancerClass).toBeUndefined();
-    expect(service.spec.externalTrafficPolicy).toBe('Cluster');
+    // The client's address reaches the pods (the API limits logins per client address).
+    expect(service.spec.externalTrafficPolicy).toBe('Local');
     expect(JSON.stringify(service)).not.toContain(String(devConfig.redis.port));
   });
 
@@ -346,6 +371,19 @@ describe('the other objects', () => {
     expect(service.metadata.annotations).toEqual({
       'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
       'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'instance',
+    });
+    expect(service.spec.externalTrafficPolicy).toBe('Local');
+    // IP targets: the target group must preserve the client's address.
+    const ip = resolveConfig({
+      env: 'dev',
+      overrides: { service: { loadBalancer: 'aws-load-balancer-controller', targetType: 'ip' } },
+    });
+    expect(
+      find(manifestObjects(synthesizeFitTechChart(ip).manifests), 'Service').metadata.annotations,
+    ).toMatchObject({
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/aws-load-balancer-target-group-attributes':
+        'preserve_client_ip.enabled=true',
     });
   });
 
@@ -381,12 +419,9 @@ describe('the other objects', () => {
 
   test('with inline secrets: a Secret for the pods and a hook Secret the Job reads first', () => {
     const { files } = packaged(devConfig);
-    const rendered = renderHelmChart(files, {
-      namespace: 'x',
-      values: VALUE_VARIANTS['inline secrets'],
-    }).objects;
+    const rendered = render(files, VALUE_VARIANTS['inline secrets']).objects;
     const secret = find(rendered, 'Secret', names.secret);
-    const hookSecret = find(rendered, 'Secret', `${names.migrationJob}-secrets`);
+    const hookSecret = find(rendered, 'Secret', names.migrationSecret);
     for (const s of [secret, hookSecret]) {
       expect(s.stringData).toEqual({
         'database-url': (VALUE_VARIANTS['inline secrets'] as Json).secrets.databaseUrl,
@@ -406,7 +441,7 @@ describe('the other objects', () => {
         .valueFrom.secretKeyRef.name,
     ).toBe(names.secret);
     // Secret values change the pod template, so pods roll when a secret changes.
-    const defaults = find(renderHelmChart(files, { namespace: 'x' }).objects, 'Deployment');
+    const defaults = find(render(files).objects, 'Deployment');
     expect(dep.spec.template.metadata.annotations['checksum/secrets']).not.toBe(
       defaults.spec.template.metadata.annotations['checksum/secrets'],
     );
@@ -414,11 +449,7 @@ describe('the other objects', () => {
 
   test('the helm test Pod calls the health path through the Service with a pinned image', () => {
     const { files } = packaged(devConfig);
-    const testPod = find(
-      renderHelmChart(files, { namespace: 'x', includeTests: true }).objects,
-      'Pod',
-      names.testPod,
-    );
+    const testPod = find(render(files).objects, 'Pod', names.testPod);
     expect(testPod.metadata.annotations['helm.sh/hook']).toBe('test');
     const c = testPod.spec.containers[0];
     expect(c.image).toMatch(/^curlimages\/curl:\d+\.\d+\.\d+$/);
@@ -429,12 +460,26 @@ describe('the other objects', () => {
   });
 
   test('NOTES.txt tells how to get the load balancer hostname and health-check it', () => {
-    const notes = renderHelmChart(artifacts.chart, { namespace: 'fittech' }).notes;
+    const notes = render(artifacts.chart).notes;
+    expect(notes).toContain(`as release ${names.release} in namespace ${names.namespace}`);
     expect(notes).toContain(`get service ${names.service}`);
+    expect(notes).toContain(`rollout status deployment/${names.deployment}`);
     expect(notes).toContain('.status.loadBalancer.ingress[0].hostname');
     expect(notes).toContain(`curl --fail`);
     expect(notes).toContain(`:${devConfig.service.port}${devConfig.api.healthPath}`);
-    expect(notes).toContain(`existing Secret "${names.secret}"`);
+    expect(notes).toContain(`helm test ${names.release}`);
+    expect(notes).toContain(`from the Secret "${names.secret}"`);
+    // Another release speaks of its own objects; an existing Secret is named as it is.
+    const other = render(
+      artifacts.chart,
+      { secrets: { existingSecret: 'vault-synced' } },
+      { release: 'blue' },
+    ).notes;
+    expect(other).toContain(`get service blue-${names.chart}`);
+    expect(other).toContain('from the Secret "vault-synced"');
+    expect(render(artifacts.chart, VALUE_VARIANTS['inline secrets']).notes).not.toContain(
+      'create it before',
+    );
   });
 
   test('prod differs in sizes, not in the shape of names', () => {
@@ -446,26 +491,28 @@ describe('the other objects', () => {
   });
 });
 
-describe('templates render what the construct synthesizes, for any values', () => {
+describe('templates render what the construct synthesizes, for any values and any release', () => {
   const base = packaged(devConfig).files;
   test.each(Object.entries(VALUE_VARIANTS))('%s', (_, overrides) => {
     const { chart, files } = packaged(devConfig, overrides);
     // The templates do not depend on the values the chart was built with…
     expect(files).toEqual(base);
     // …and rendering them with those values gives exactly what the construct synthesizes for them.
-    const rendered = renderHelmChart(base, {
-      namespace: devConfig.kubernetes.namespace,
-      values: overrides,
-      includeTests: true,
-    });
-    expect(byKey(rendered.objects)).toEqual(byKey(synthesizeObjects(chart)));
+    expect(byKey(render(base, overrides).objects)).toEqual(byKey(synthesizeObjects(chart)));
+  });
+
+  test('another release: the templates render what the construct synthesizes for it', () => {
+    const chart = fitTechChart(devConfig, {}, { name: 'canary', namespace: 'staging' });
+    expect(byKey(render(base, {}, { release: 'canary', namespace: 'staging' }).objects)).toEqual(
+      byKey(synthesizeObjects(chart)),
+    );
+    expect(find(synthesizeObjects(chart), 'Deployment').metadata.name).toBe(
+      `canary-${names.chart}`,
+    );
   });
 
   test('autoscaling: the HPA appears and the Deployment leaves replicas to it', () => {
-    const rendered = renderHelmChart(base, {
-      namespace: 'x',
-      values: VALUE_VARIANTS.autoscaling,
-    }).objects;
+    const rendered = render(base, VALUE_VARIANTS.autoscaling).objects;
     const hpa = find(rendered, 'HorizontalPodAutoscaler');
     expect(hpa.spec).toMatchObject({
       minReplicas: 3,
@@ -481,26 +528,117 @@ describe('templates render what the construct synthesizes, for any values', () =
   });
 
   test('a digest pins the image instead of the tag, in the Deployment and the Job', () => {
-    const rendered = renderHelmChart(base, {
-      namespace: 'x',
-      values: VALUE_VARIANTS.digest,
-    }).objects;
+    const rendered = render(base, VALUE_VARIANTS.digest).objects;
     const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fittech-api@sha256:${'ab'.repeat(32)}`;
     expect(find(rendered, 'Deployment').spec.template.spec.containers[0].image).toBe(image);
     expect(find(rendered, 'Job').spec.template.spec.containers[0].image).toBe(image);
   });
 
   test('podAnnotations are added next to the checksums', () => {
-    const rendered = renderHelmChart(base, {
-      namespace: 'x',
-      values: VALUE_VARIANTS['resources and annotations'],
-    }).objects;
+    const rendered = render(base, VALUE_VARIANTS['resources and annotations']).objects;
     const annotations = find(rendered, 'Deployment').spec.template.metadata.annotations;
     expect(annotations).toMatchObject(
       (VALUE_VARIANTS['resources and annotations'] as Json).podAnnotations,
     );
     expect(Object.keys(annotations)).toEqual(
       expect.arrayContaining(['checksum/config', 'checksum/secrets']),
+    );
+  });
+});
+
+describe('the values operators expect', () => {
+  const base = packaged(devConfig).files;
+  const podSpec = (values: unknown) =>
+    find(render(base, values).objects, 'Deployment').spec.template;
+  const excerpt = (what: string, value: unknown) =>
+    console.info(
+      `${what}:\n${JSON.stringify(value, null, 2)
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')}`,
+    );
+
+  test('nodeSelector, tolerations, affinity, topologySpreadConstraints, priorityClassName land in the pod spec', () => {
+    const values = VALUE_VARIANTS.scheduling as Json;
+    const { spec } = podSpec(values);
+    expect(spec.nodeSelector).toEqual(values.nodeSelector);
+    expect(spec.tolerations).toEqual(values.tolerations);
+    expect(spec.affinity).toEqual(values.affinity);
+    expect(spec.topologySpreadConstraints).toEqual(values.topologySpreadConstraints);
+    expect(spec.priorityClassName).toBe('high-priority');
+    excerpt('scheduling values, rendered', {
+      nodeSelector: spec.nodeSelector,
+      tolerations: spec.tolerations,
+      affinity: spec.affinity,
+      topologySpreadConstraints: spec.topologySpreadConstraints,
+      priorityClassName: spec.priorityClassName,
+    });
+    // Left out entirely when empty, as in `helm create`.
+    const defaults = podSpec({}).spec;
+    for (const field of [
+      'nodeSelector',
+      'tolerations',
+      'affinity',
+      'priorityClassName',
+      'imagePullSecrets',
+    ]) {
+      expect(defaults[field]).toBeUndefined();
+    }
+  });
+
+  test('imagePullSecrets, podLabels, extraEnv and service.annotations', () => {
+    const values = VALUE_VARIANTS['no spread, pull secrets, extra env, labels'] as Json;
+    const rendered = render(base, values).objects;
+    const template = find(rendered, 'Deployment').spec.template;
+    expect(template.spec.imagePullSecrets).toEqual(values.imagePullSecrets);
+    expect(template.spec.topologySpreadConstraints).toBeUndefined();
+    expect(template.metadata.labels).toMatchObject({
+      ...values.podLabels,
+      ...selectorLabels(devConfig),
+    });
+    // Extra labels never reach the selectors.
+    expect(find(rendered, 'Deployment').spec.selector.matchLabels).toEqual(
+      selectorLabels(devConfig),
+    );
+    const apiEnv = template.spec.containers[0].env;
+    expect(apiEnv.slice(-2)).toEqual(values.extraEnv);
+    const jobEnv = find(rendered, 'Job').spec.template.spec.containers[0].env;
+    expect(jobEnv.slice(-2)).toEqual(values.extraEnv);
+    const service = find(rendered, 'Service');
+    expect(service.metadata.annotations).toEqual({
+      'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb',
+      ...values.service.annotations,
+    });
+    excerpt('imagePullSecrets, podLabels, extraEnv, service.annotations, rendered', {
+      imagePullSecrets: template.spec.imagePullSecrets,
+      podLabels: template.metadata.labels,
+      extraEnv: apiEnv.slice(-2),
+      serviceAnnotations: service.metadata.annotations,
+    });
+  });
+
+  test('nameOverride and fullnameOverride rename every object and the name label, and nothing else', () => {
+    const renamed = render(base, { nameOverride: 'gym' }).objects;
+    expect(find(renamed, 'Deployment').metadata.name).toBe(`${names.release}-gym`);
+    expect(find(renamed, 'Deployment').spec.selector.matchLabels['app.kubernetes.io/name']).toBe(
+      'gym',
+    );
+    const full = render(base, { fullnameOverride: 'fit-api-blue' }).objects;
+    expect(full.map((o) => o.metadata.name).sort()).toEqual(
+      [
+        'fit-api-blue',
+        'fit-api-blue-config',
+        'fit-api-blue-migrate',
+        'fit-api-blue',
+        'fit-api-blue',
+        'fit-api-blue',
+        'fit-api-blue',
+        'fit-api-blue-test-health',
+      ].sort(),
+    );
+    // The Service's test URL follows the Service's name.
+    expect(find(full, 'Pod').spec.containers[0].command.at(-1)).toBe(
+      `http://fit-api-blue:${devConfig.service.port}${devConfig.api.healthPath}`,
     );
   });
 });

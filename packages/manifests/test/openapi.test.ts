@@ -1,10 +1,7 @@
 import { resolveConfig } from '@fittech/shared';
-import {
-  renderHelmChart,
-  validateKubernetesObjects,
-  type KubernetesObject,
-} from '@fittech/manifests';
-import { packaged, prodConfig, VALUE_VARIANTS, devConfig, type Json } from './fixtures';
+import type { KubernetesObject } from '@fittech/manifests';
+import { validateKubernetesObjects } from '@fittech/manifests/testing';
+import { packaged, prodConfig, render, VALUE_VARIANTS, devConfig, type Json } from './fixtures';
 
 /**
  * Every object the chart can render, for every value variant and both load
@@ -20,13 +17,7 @@ describe('Kubernetes OpenAPI validation (kubernetes-models)', () => {
   for (const config of [devConfig, prodConfig, controllerConfig]) {
     const { files } = packaged(config);
     for (const values of Object.values(VALUE_VARIANTS)) {
-      all.push(
-        ...renderHelmChart(files, {
-          namespace: config.kubernetes.namespace,
-          values,
-          includeTests: true,
-        }).objects,
-      );
+      all.push(...render(files, values, { release: config.kubernetes.releaseName }).objects);
     }
   }
 

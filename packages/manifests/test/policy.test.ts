@@ -1,19 +1,40 @@
+import type { KubernetesObject } from '@fittech/manifests';
+import { policyProblems, POLICY_RULES } from '@fittech/manifests/testing';
 import {
-  renderHelmChart,
-  policyProblems,
-  POLICY_RULES,
-  type KubernetesObject,
-} from '@fittech/manifests';
-import { devConfig, packaged, VALUE_VARIANTS, type Json } from './fixtures';
+  devConfig,
+  names,
+  packaged,
+  render as renderChart,
+  VALUE_VARIANTS,
+  type Json,
+} from './fixtures';
 
 const { files } = packaged(devConfig);
-const render = (values: unknown = {}) =>
-  renderHelmChart(files, { namespace: 'fittech', values, includeTests: true }).objects as Json[];
+const render = (values: unknown = {}) => renderChart(files, values).objects as Json[];
+
+/** Variants in which the deployer replaces the default spread over nodes (the check then says so). */
+const WITHOUT_NODE_SPREAD = ['scheduling', 'no spread, pull secrets, extra env, labels'];
 
 describe('policy checks (kube-score and kube-linter defaults that apply, PSS restricted)', () => {
-  test.each(Object.entries(VALUE_VARIANTS))('the chart passes every check: %s', (_, values) => {
-    expect(policyProblems(render(values))).toEqual([]);
-  });
+  test.each(Object.entries(VALUE_VARIANTS).filter(([name]) => !WITHOUT_NODE_SPREAD.includes(name)))(
+    'the chart passes every check: %s',
+    (_, values) => {
+      expect(policyProblems(render(values))).toEqual([]);
+    },
+  );
+
+  test.each(WITHOUT_NODE_SPREAD)(
+    'a deployer may give up the spread over nodes, and the check says so: %s',
+    (name) => {
+      expect(policyProblems(render(VALUE_VARIANTS[name]))).toEqual([
+        {
+          rule: 'spread',
+          object: `Deployment/${names.deployment}`,
+          message: 'pods are not spread over nodes',
+        },
+      ]);
+    },
+  );
 
   const broken: [string, (objects: Json[]) => void][] = [
     [
@@ -54,6 +75,14 @@ describe('policy checks (kube-score and kube-linter defaults that apply, PSS res
     ['pod-disruption-budget', (o) => (kind(o, 'PodDisruptionBudget').spec.maxUnavailable = 0)],
     ['pod-disruption-budget', (o) => o.splice(o.indexOf(kind(o, 'PodDisruptionBudget')), 1)],
     ['spread', (o) => (dep(o).spec.template.spec.topologySpreadConstraints = [])],
+    // matchLabelKeys without a labelSelector: Kubernetes refuses it, and it selects nothing.
+    [
+      'spread',
+      (o) =>
+        dep(o).spec.template.spec.topologySpreadConstraints.forEach(
+          (t: Json) => delete t.labelSelector,
+        ),
+    ],
     [
       'network-policy',
       (o) => (kind(o, 'NetworkPolicy').spec.podSelector.matchLabels = { app: 'other' }),
@@ -95,14 +124,14 @@ describe('policy checks (kube-score and kube-linter defaults that apply, PSS res
       policyProblems(withReplicas)
         .filter((p) => p.rule === 'hpa-target')
         .map((p) => p.object),
-    ).toEqual(['Deployment/fittech-api']);
+    ).toEqual([`Deployment/${names.deployment}`]);
     const dangling = render(VALUE_VARIANTS.autoscaling);
     dangling.find((o) => o.kind === 'HorizontalPodAutoscaler').spec.scaleTargetRef.name = 'gone';
     expect(
       policyProblems(dangling)
         .filter((p) => p.rule === 'hpa-target')
         .map((p) => p.object),
-    ).toEqual(['HorizontalPodAutoscaler/fittech-api']);
+    ).toEqual([`HorizontalPodAutoscaler/${names.horizontalPodAutoscaler}`]);
   });
 
   test('every rule has a test that makes it fire', () => {

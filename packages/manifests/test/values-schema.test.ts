@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import {
   defineValues,
   fitTechValues,
-  mergeValues,
+  coalesceValues,
   renderHelmChart,
   validateValues,
   ValuesError,
@@ -19,13 +19,18 @@ const defaults = parseAllDocuments(valuesYaml, { version: '1.1' })[0]!.toJS() as
   string,
   Json
 >;
-const withValues = (overrides: unknown) => mergeValues(structuredClone(defaults), overrides);
+const withValues = (overrides: unknown) => coalesceValues(defaults, overrides);
 const check = (overrides: unknown): ValuesProblem[] =>
   validateValues(schema, withValues(overrides));
 
 describe('values.yaml', () => {
   test('holds the definition’s defaults', () => {
-    expect(defaults).toEqual(fitTechValues(devConfig).defaults);
+    expect(defaults).toEqual({
+      global: {},
+      nameOverride: '',
+      fullnameOverride: '',
+      ...fitTechValues(devConfig).defaults,
+    });
     expect(defaults.replicaCount).toBe(devConfig.api.replicas);
     expect(defaults.resources).toEqual({
       api: devConfig.api.resources,
@@ -60,6 +65,18 @@ describe('values.yaml', () => {
         'secrets.secretKey',
         'secrets.existingSecret',
         'podAnnotations',
+        'podLabels',
+        'nodeSelector',
+        'tolerations',
+        'affinity',
+        'topologySpreadConstraints',
+        'priorityClassName',
+        'imagePullSecrets',
+        'extraEnv',
+        'service.annotations',
+        'global',
+        'nameOverride',
+        'fullnameOverride',
       ]),
     );
   });
@@ -71,19 +88,29 @@ describe('values.yaml', () => {
 });
 
 describe('values.schema.json', () => {
-  test('is draft-07 and closes every object', () => {
+  test('is draft-07 and closes every object but global (a parent chart’s, passed to every subchart)', () => {
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
     const open: string[] = [];
     const walk = (s: Json, path: string) => {
+      if (s.type === 'array' && s.items) return walk(s.items, `${path}[]`);
       if (s.type !== 'object') return;
       if (s.properties) {
         if (s.additionalProperties !== false) open.push(path);
         for (const [k, child] of Object.entries(s.properties))
           walk(child, path ? `${path}.${k}` : k);
-      } else if (typeof s.additionalProperties !== 'object') open.push(path);
+      } else if (
+        typeof s.additionalProperties !== 'object' &&
+        !(s.additionalProperties === false && s.patternProperties)
+      ) {
+        open.push(path);
+      }
     };
     walk(schema, '');
-    expect(open).toEqual([]);
+    expect(open).toEqual([
+      'global',
+      'extraEnv[].valueFrom',
+      'topologySpreadConstraints[].labelSelector',
+    ]);
   });
 
   test('accepts values.yaml and the values a deployer sets', () => {
@@ -108,7 +135,7 @@ describe('values.schema.json', () => {
       'an unknown key',
       { replicas: 3 },
       'replicas',
-      /is not a known value; the top level accepts only: image, replicaCount/,
+      /is not a known value; the top level accepts only: global, nameOverride, fullnameOverride, image, imagePullSecrets, replicaCount/,
     ],
     [
       'an unknown nested key',
@@ -135,12 +162,6 @@ describe('values.schema.json', () => {
       /must match pattern/,
     ],
     [
-      'no secrets and no existingSecret',
-      { secrets: { existingSecret: '' } },
-      'secrets.existingSecret',
-      /must not be empty \(got ""\): give secrets.databaseUrl and secrets.secretKey, or the name of an existing Secret/,
-    ],
-    [
       'one secret without the other',
       { secrets: { databaseUrl: DATABASE_URL } },
       'secrets.secretKey',
@@ -150,7 +171,7 @@ describe('values.schema.json', () => {
       'secrets with another existingSecret',
       { secrets: { databaseUrl: DATABASE_URL, secretKey: SECRET_KEY, existingSecret: 'other' } },
       'secrets.existingSecret',
-      /must be "fittech-api-secrets" \(got "other"\)/,
+      /\(got "other"\): when secrets.databaseUrl is given the chart creates the Secret: give secrets.databaseUrl and secrets.secretKey, and leave secrets.existingSecret empty/,
     ],
     [
       'a database URL that is not PostgreSQL',
@@ -173,8 +194,30 @@ describe('values.schema.json', () => {
     [
       'a podAnnotation the chart sets itself',
       { podAnnotations: { 'checksum/config': 'x' } },
-      'podAnnotations',
-      /key "checksum\/config" is not allowed: keys starting with "checksum\/" are set by the chart/,
+      'podAnnotations.checksum/config',
+      /is not allowed \(got "x"\): set by the chart/,
+    ],
+    [
+      'a pod label the chart owns',
+      { podLabels: { 'app.kubernetes.io/part-of': 'x' } },
+      'podLabels.app.kubernetes.io/part-of',
+      /is not allowed \(got "x"\): set by the chart/,
+    ],
+    [
+      'an extra variable the contract owns',
+      { extraEnv: [{ name: 'PORT', value: '1' }] },
+      'extraEnv.0.name',
+      /is not allowed \(got "PORT"\): set by the chart from its environment contract/,
+    ],
+    [
+      'a Service annotation the configuration decides',
+      {
+        service: {
+          annotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'external' },
+        },
+      },
+      'service.annotations.service.beta.kubernetes.io/aws-load-balancer-type',
+      /set by the chart from its configuration/,
     ],
   ];
 
@@ -187,6 +230,7 @@ describe('values.schema.json', () => {
     let error: unknown;
     try {
       renderHelmChart(files, {
+        release: 'x',
         namespace: 'x',
         values: { replicaCount: 'two', image: { tag: '' } },
       });
@@ -228,13 +272,21 @@ describe('values.schema.json', () => {
 });
 
 describe('values definitions', () => {
-  test('merging follows Helm: maps merge, scalars and lists replace, null removes', () => {
-    expect(
-      mergeValues({ a: { b: 1, c: 2 }, l: [1, 2], d: 'x' }, { a: { b: 3 }, l: [9], d: null }),
-    ).toEqual({
+  test('coalescing follows Helm: maps merge, scalars and lists replace, null drops a default', () => {
+    const defaults = { a: { b: 1, c: 2 }, l: [1, 2], d: 'x', m: { k: 'v' } };
+    expect(coalesceValues(defaults, { a: { b: 3 }, l: [9], d: null, m: { k: null } })).toEqual({
       a: { b: 3, c: 2 },
       l: [9],
+      m: {},
     });
+    // A null for a key the defaults do not have is kept (the schema then names it).
+    expect(coalesceValues(defaults, { extra: null, a: { z: null } })).toEqual({
+      ...defaults,
+      extra: null,
+      a: { b: 1, c: 2, z: null },
+    });
+    // Neither argument is changed.
+    expect(defaults).toEqual({ a: { b: 1, c: 2 }, l: [1, 2], d: 'x', m: { k: 'v' } });
   });
 
   test('every value must be documented, required and closed', () => {

@@ -28,11 +28,14 @@ export {
   REDIS_UID,
   resourceNames,
   selectorLabels,
-  commonLabels,
+  chartName,
+  helmFullname,
+  helmSuffixedName,
   defaultImageRepository,
   terminationGracePeriodSeconds,
   redisUrl,
   type ResourceNames,
+  type HelmNameInputs,
 } from './names';
 export {
   apiEnvironment,

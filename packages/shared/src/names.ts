@@ -3,24 +3,75 @@ import type { FitTechConfig } from './schema';
 /** The version of the API image and the `app.kubernetes.io/version` label (= @fittech/api's version). */
 export const APP_VERSION = '0.1.0';
 
+/** Longest Kubernetes object name the chart produces (a DNS-1123 label). */
+const MAX_NAME = 63;
+
+/** sprig's `trunc n | trimSuffix "-"` on an ASCII name. */
+function truncateName(name: string, length: number): string {
+  const cut = name.slice(0, length);
+  return cut.endsWith('-') ? cut.slice(0, -1) : cut;
+}
+
+/** The inputs of the Helm naming rule: the release and the chart, and the chart's two overrides. */
+export interface HelmNameInputs {
+  readonly release: string;
+  readonly chart: string;
+  /** The chart value `nameOverride`. @default "" */
+  readonly nameOverride?: string;
+  /** The chart value `fullnameOverride`. @default "" */
+  readonly fullnameOverride?: string;
+}
+
+/**
+ * The full name of a release's objects, by Helm's rule (`helm create`'s
+ * `<chart>.fullname`): fullnameOverride, else the release name when it already
+ * contains the chart name, else "<release>-<chart name>"; at most 63 characters.
+ * The chart's templates/_helpers.tpl applies the same rule, and the drift suite
+ * and the real-Helm tests hold the two together.
+ */
+export function helmFullname(n: HelmNameInputs): string {
+  if (n.fullnameOverride) return truncateName(n.fullnameOverride, MAX_NAME);
+  const name = truncateName(n.nameOverride || n.chart, MAX_NAME);
+  return n.release.includes(name)
+    ? truncateName(n.release, MAX_NAME)
+    : truncateName(`${n.release}-${name}`, MAX_NAME);
+}
+
+/** A full name with a suffix: the full name shortened so the whole suffix fits in 63 characters. */
+export function helmSuffixedName(fullname: string, suffix: string): string {
+  return `${truncateName(fullname, MAX_NAME - suffix.length - 1)}-${suffix}`;
+}
+
+/** The Helm chart of the API is named after the project. */
+export function chartName(config: FitTechConfig): string {
+  return config.project;
+}
+
 /**
  * Every name that two artifacts share, derived once. The Terraform, the
  * manifests, the Helm chart and the pipeline read names only from here.
+ * Kubernetes object names are those Helm gives the chart's objects when it is
+ * installed as `kubernetes.releaseName` (with no name overrides).
  */
 export interface ResourceNames {
   readonly cluster: string;
   readonly nodeGroup: string;
   readonly namespace: string;
   readonly release: string;
+  /** The Helm chart's name. */
+  readonly chart: string;
   readonly deployment: string;
   readonly service: string;
   readonly serviceAccount: string;
   readonly configMap: string;
+  /** The Secret the chart creates from the secret values (and the pods read unless `secrets.existingSecret`). */
   readonly secret: string;
   readonly podDisruptionBudget: string;
   readonly horizontalPodAutoscaler: string;
   readonly networkPolicy: string;
   readonly migrationJob: string;
+  /** The hook Secret of the migration Job (it runs before the release's Secret exists). */
+  readonly migrationSecret: string;
   readonly testPod: string;
   readonly ecrRepository: string;
   readonly dbIdentifier: string;
@@ -32,22 +83,26 @@ export interface ResourceNames {
 
 export function resourceNames(config: FitTechConfig): ResourceNames {
   const release = config.kubernetes.releaseName;
-  const api = `${release}-api`;
+  const chart = chartName(config);
+  const fullname = helmFullname({ release, chart });
+  const suffixed = (suffix: string) => helmSuffixedName(fullname, suffix);
   return {
     cluster: config.cluster.name,
     nodeGroup: `${config.cluster.name}-nodes`,
     namespace: config.kubernetes.namespace,
     release,
-    deployment: api,
-    service: api,
-    serviceAccount: api,
-    configMap: `${api}-config`,
-    secret: `${api}-secrets`,
-    podDisruptionBudget: api,
-    horizontalPodAutoscaler: api,
-    networkPolicy: api,
-    migrationJob: `${release}-migrate`,
-    testPod: `${release}-test-health`,
+    chart,
+    deployment: fullname,
+    service: fullname,
+    serviceAccount: fullname,
+    configMap: suffixed('config'),
+    secret: suffixed('secrets'),
+    podDisruptionBudget: fullname,
+    horizontalPodAutoscaler: fullname,
+    networkPolicy: fullname,
+    migrationJob: suffixed('migrate'),
+    migrationSecret: suffixed('migrate-secrets'),
+    testPod: suffixed('test-health'),
     ecrRepository: config.ecr.repositoryName ?? `${config.project}-api`,
     dbIdentifier: `${config.cluster.name}-postgres`,
     containers: { api: 'api', redis: 'redis', migrate: 'migrate' },
@@ -55,22 +110,12 @@ export function resourceNames(config: FitTechConfig): ResourceNames {
   };
 }
 
-/** Labels that select the API's pods; they never change between releases. */
+/** Labels that select the API's pods (as the chart sets them for the release); they never change between releases. */
 export function selectorLabels(config: FitTechConfig): Record<string, string> {
   return {
-    'app.kubernetes.io/name': `${config.project}-api`,
+    'app.kubernetes.io/name': chartName(config),
     'app.kubernetes.io/instance': config.kubernetes.releaseName,
-  };
-}
-
-/** The recommended labels on every object of the release. */
-export function commonLabels(config: FitTechConfig, component = 'api'): Record<string, string> {
-  return {
-    ...selectorLabels(config),
-    'app.kubernetes.io/version': APP_VERSION,
-    'app.kubernetes.io/component': component,
-    'app.kubernetes.io/part-of': config.project,
-    'app.kubernetes.io/managed-by': 'Helm',
+    'app.kubernetes.io/component': 'api',
   };
 }
 

@@ -4,7 +4,8 @@ import {
   resolveConfig,
   resourceNames,
   selectorLabels,
-  commonLabels,
+  helmFullname,
+  helmSuffixedName,
   terminationGracePeriodSeconds,
   defaultImageRepository,
   type ConfigProblem,
@@ -147,11 +148,14 @@ describe('derived names and labels', () => {
       cluster: 'blue',
       nodeGroup: 'blue-nodes',
       release: 'shop',
-      deployment: 'shop-api',
-      service: 'shop-api',
-      secret: 'shop-api-secrets',
-      configMap: 'shop-api-config',
-      migrationJob: 'shop-migrate',
+      chart: 'fittech',
+      deployment: 'shop-fittech',
+      service: 'shop-fittech',
+      secret: 'shop-fittech-secrets',
+      configMap: 'shop-fittech-config',
+      migrationJob: 'shop-fittech-migrate',
+      migrationSecret: 'shop-fittech-migrate-secrets',
+      testPod: 'shop-fittech-test-health',
       ecrRepository: 'fittech-api',
       dbIdentifier: 'blue-postgres',
     });
@@ -159,15 +163,39 @@ describe('derived names and labels', () => {
 
   it('selects pods by labels that do not include the version', () => {
     expect(selectorLabels(c)).toEqual({
-      'app.kubernetes.io/name': 'fittech-api',
+      'app.kubernetes.io/name': 'fittech',
       'app.kubernetes.io/instance': 'shop',
+      'app.kubernetes.io/component': 'api',
     });
-    expect(commonLabels(c)).toMatchObject(selectorLabels(c));
-    expect(Object.keys(commonLabels(c)).sort()).toEqual(
-      ['component', 'instance', 'managed-by', 'name', 'part-of', 'version'].map(
-        (k) => `app.kubernetes.io/${k}`,
-      ),
-    );
+  });
+
+  // Helm's naming rule (helm create's "<chart>.fullname"); the chart's _helpers.tpl is held
+  // to the same table by real Helm in packages/manifests/test/helm.test.ts.
+  it.each([
+    ['the release and the chart', { release: 'shop', chart: 'fittech' }, 'shop-fittech'],
+    ['a release that contains the chart name', { release: 'fittech', chart: 'fittech' }, 'fittech'],
+    [
+      'a release that contains it elsewhere',
+      { release: 'my-fittech-blue', chart: 'fittech' },
+      'my-fittech-blue',
+    ],
+    ['nameOverride', { release: 'shop', chart: 'fittech', nameOverride: 'gym' }, 'shop-gym'],
+    ['fullnameOverride', { release: 'shop', chart: 'fittech', fullnameOverride: 'x' }, 'x'],
+    [
+      'a long name cut to 63',
+      { release: 'r'.repeat(56), chart: 'fittech' },
+      `${'r'.repeat(56)}-fittec`,
+    ],
+    ['a cut that ends in "-"', { release: 'r'.repeat(62), chart: 'fittech' }, 'r'.repeat(62)],
+  ])('the full name of %s', (_name, inputs, expected) => {
+    expect(helmFullname(inputs)).toBe(expected);
+  });
+
+  it('suffixed names keep their whole suffix within 63 characters', () => {
+    expect(helmSuffixedName('shop-fittech', 'config')).toBe('shop-fittech-config');
+    const long = `${'a'.repeat(55)}-bcdefg`;
+    expect(helmSuffixedName(long, 'config')).toBe(`${'a'.repeat(55)}-config`);
+    expect(helmSuffixedName('f'.repeat(63), 'migrate-secrets')).toHaveLength(63);
   });
 
   it('gives the pod time for the preStop sleep and the drain', () => {

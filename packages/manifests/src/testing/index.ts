@@ -1,37 +1,37 @@
-import type { Chart } from 'cdk8s';
-import { packageHelmChart, type ChartFiles, type PackageHelmChartOptions } from '../helm/packager';
-import {
-  renderHelmChart,
-  type KubernetesObject,
-  type RenderedChart,
-  type RenderOptions,
-} from '../helm/renderer';
+/**
+ * @fittech/manifests/testing — helpers for the tests of charts built with
+ * this package: synthesize and render them, validate every object against the
+ * Kubernetes OpenAPI schemas, and run the policy checks.
+ */
+import { packageHelmChart, type ChartFiles, type PackageHelmChartOptions } from '../chart/packager';
+import type { HelmChart } from '../chart/helm-chart';
+import { renderHelmChart, type KubernetesObject, type RenderedChart } from '../chart/renderer';
 
 export { validateKubernetesObjects, type ObjectProblem, type ValidationReport } from './validate';
 export { policyProblems, POLICY_RULES, type PolicyProblem, type PolicyRule } from './policy';
 
-/** Synthesizes a chart to plain objects (a HelmChart: for its values, conditions applied). */
-export function synthesizeObjects(chart: Chart): KubernetesObject[] {
+/** A chart's objects for its synthesis release and values (what `app.synth()` writes). */
+export function synthesizeObjects<T>(chart: HelmChart<T>): KubernetesObject[] {
   return chart.toJson() as KubernetesObject[];
 }
 
-/** Packages a chart and renders it with values, like `helm package` then `helm template`. */
-export function renderPackagedChart(
-  chart: Chart,
-  options: Partial<PackageHelmChartOptions> & Partial<RenderOptions>,
+/**
+ * Packages a chart and renders it, like `helm package` then `helm template`:
+ * for the chart's synthesis release unless another is given.
+ */
+export function renderPackagedChart<T>(
+  chart: HelmChart<T>,
+  options: PackageHelmChartOptions & {
+    readonly release?: string;
+    readonly namespace?: string;
+    readonly values?: unknown;
+    readonly includeTests?: boolean;
+  } = {},
 ): { readonly files: ChartFiles; readonly rendered: RenderedChart } {
-  const files = packageHelmChart(chart, {
-    metadata: options.metadata ?? {
-      name: 'chart',
-      version: '0.0.0',
-      appVersion: '0.0.0',
-      description: 'A chart.',
-    },
-    ...(options.notes ? { notes: options.notes } : {}),
-    ...(options.readme ? { readme: options.readme } : {}),
-  });
+  const files = packageHelmChart(chart, options);
   const rendered = renderHelmChart(files, {
-    namespace: options.namespace ?? chart.namespace ?? 'default',
+    release: options.release ?? chart.synthesisRelease.name,
+    namespace: options.namespace ?? chart.synthesisRelease.namespace,
     ...(options.values !== undefined ? { values: options.values } : {}),
     ...(options.includeTests !== undefined ? { includeTests: options.includeTests } : {}),
   });

@@ -258,12 +258,29 @@ export function policyProblems(objects: readonly Obj[]): PolicyProblem[] {
         );
       }
     }
+    // A constraint's selector: its matchLabels, plus the pod's own values of its matchLabelKeys
+    // (Kubernetes ANDs them; matchLabelKeys needs a labelSelector, which may be empty).
+    const spreadSelector = (t: Obj): Record<string, string> | undefined =>
+      t.labelSelector === undefined
+        ? undefined
+        : {
+            ...(t.labelSelector.matchLabels ?? {}),
+            ...Object.fromEntries(
+              ((t.matchLabelKeys ?? []) as string[])
+                .filter((k) => k in labels)
+                .map((k) => [k, labels[k]]),
+            ),
+          };
     const spreadsOverNodes =
-      (d.spec?.template?.spec?.topologySpreadConstraints ?? []).some(
-        (t: Obj) =>
+      (d.spec?.template?.spec?.topologySpreadConstraints ?? []).some((t: Obj) => {
+        const selector = spreadSelector(t);
+        return (
           t.topologyKey === 'kubernetes.io/hostname' &&
-          matches(t.labelSelector?.matchLabels, labels),
-      ) ||
+          selector !== undefined &&
+          Object.keys(selector).length > 0 &&
+          matches(selector, labels)
+        );
+      }) ||
       [
         ...(d.spec?.template?.spec?.affinity?.podAntiAffinity
           ?.requiredDuringSchedulingIgnoredDuringExecution ?? []),

@@ -1,5 +1,11 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { defineValues, type ValuesDefinition } from '../helm/values';
+import type * as kplus from 'cdk8s-plus-28';
+import { defineValues, type ValuesDefinition } from '../values/definition';
+import { contractVariables, secretValueName, secretVariables } from './environment';
+
+export { secretValueName };
+import type { ApiWithRedisSidecarProps } from './props';
+import { serviceAnnotations } from './service';
 
 /** CPU and memory of one container, as Kubernetes quantities ("100m", "128Mi"). */
 export interface ContainerResources {
@@ -10,10 +16,11 @@ export interface ContainerResources {
 /**
  * The deploy-time inputs of an {@link ApiWithRedisSidecar}: the only things a
  * Helm user changes. Everything else (names, ports, paths, the environment
- * contract) is fixed when the chart is built.
+ * contract, the sidecar) is fixed when the chart is built.
  */
 export interface ApiWorkloadValues {
   readonly image: { readonly repository: string; readonly tag: string; readonly digest: string };
+  readonly imagePullSecrets: kplus.k8s.LocalObjectReference[];
   readonly replicaCount: number;
   readonly autoscaling: {
     readonly enabled: boolean;
@@ -24,22 +31,20 @@ export interface ApiWorkloadValues {
   readonly resources: { readonly api: ContainerResources; readonly redis: ContainerResources };
   /** One string per secret variable (by value name, see {@link secretValueName}) plus `existingSecret`. */
   readonly secrets: Readonly<Record<string, string>> & { readonly existingSecret: string };
+  readonly extraEnv: kplus.k8s.EnvVar[];
   readonly podAnnotations: Readonly<Record<string, string>>;
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: kplus.k8s.Toleration[];
+  readonly affinity: kplus.k8s.Affinity;
+  readonly topologySpreadConstraints: kplus.k8s.TopologySpreadConstraint[];
+  readonly priorityClassName: string;
+  readonly service: { readonly annotations: Readonly<Record<string, string>> };
 }
 
-/** A secret the API reads, as a chart value. */
-export interface SecretValueOptions {
-  /** What it is (becomes its `## @param` line). */
-  readonly description: string;
-  /**
-   * A regular expression a given value must match (RE2- and ECMAScript-compatible, no lookarounds).
-   * @default - any string without control characters
-   */
-  readonly pattern?: string;
-}
-
-export interface ApiWorkloadValuesOptions {
-  /** The default image. */
+/** The defaults of the deploy-time values. */
+export interface ApiWorkloadDefaults {
+  /** The default image (pinned: a tag other than "latest", or a digest). */
   readonly image: { readonly repository: string; readonly tag: string; readonly digest?: string };
   /** Default replicas. */
   readonly replicaCount: number;
@@ -48,28 +53,43 @@ export interface ApiWorkloadValuesOptions {
   /** Default resources of the API container and the Redis sidecar. */
   readonly resources: { readonly api: ContainerResources; readonly redis: ContainerResources };
   /**
-   * The secrets, keyed by value name: {@link secretValueName} of each key in the Secret
-   * (`database-url` → `databaseUrl`). @default - none
+   * Default spread of the pods. @default - over zones and nodes, `ScheduleAnyway`, counting the
+   * pods of the same release and revision (`matchLabelKeys`, so it holds for any release name)
    */
-  readonly secrets?: Readonly<Record<string, SecretValueOptions>>;
-  /** Name of the Secret the chart creates from those values; also the default `secrets.existingSecret`. */
-  readonly secretName: string;
-  /** Pod annotation prefixes the construct reserves for itself. @default ['checksum/'] */
-  readonly reservedAnnotationPrefixes?: readonly string[];
-}
-
-/** The value name of a key in the Secret: `database-url` → `databaseUrl`. */
-export function secretValueName(secretKey: string): string {
-  return secretKey.replace(/[-_.]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
+  readonly topologySpreadConstraints?: readonly kplus.k8s.TopologySpreadConstraint[];
 }
 
 const NO_CONTROL_CHARACTERS = '^[^\\x00-\\x1f\\x7f]+$';
 const MAX_REPLICAS = 100;
+/** Label prefixes the chart owns on every pod. */
+const CHART_LABEL_PREFIXES = ['app.kubernetes.io/', 'helm.sh/'];
+/** Pod annotation prefixes the chart owns. */
+const CHART_ANNOTATION_PREFIXES = ['checksum/'];
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Spread over zones and nodes for any release: the selector comes from the pod's own labels. */
+export const DEFAULT_TOPOLOGY_SPREAD: readonly kplus.k8s.TopologySpreadConstraint[] = [
+  'topology.kubernetes.io/zone',
+  'kubernetes.io/hostname',
+].map((topologyKey) => ({
+  maxSkew: 1,
+  topologyKey,
+  whenUnsatisfiable: 'ScheduleAnyway',
+  labelSelector: {},
+  matchLabelKeys: [
+    'app.kubernetes.io/name',
+    'app.kubernetes.io/instance',
+    'app.kubernetes.io/component',
+    'pod-template-hash',
+  ],
+}));
 
 const cpu = (description: string) =>
   Type.String({ pattern: '^([0-9]+m|[0-9]+(\\.[0-9]{1,3})?)$', description });
 const memory = (description: string) => Type.String({ pattern: '^[0-9]+(Ki|Mi|Gi)$', description });
 const closed = { additionalProperties: false } as const;
+const dnsSubdomain = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
 
 function resources(container: string): TSchema {
   const list = (kind: 'requests' | 'limits') =>
@@ -88,43 +108,73 @@ function resources(container: string): TSchema {
   );
 }
 
+/** A Kubernetes label value (at most 63 characters). */
+const LABEL_VALUE = {
+  type: 'string',
+  maxLength: 63,
+  pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$',
+};
+/** An annotation value (no NUL; Kubernetes limits all annotations of an object to 256 KiB). */
+const ANNOTATION_VALUE = { type: 'string', maxLength: 65536, pattern: '^[^\\x00]*$' };
+
+/** A map of strings whose keys may not be one of `reserved` (exact) or start with `prefixes`. */
+function stringMap(
+  description: string,
+  reserved: { keys?: readonly string[]; prefixes?: readonly string[]; why: string },
+  extra: Record<string, unknown> = {},
+  value: Record<string, unknown> = ANNOTATION_VALUE,
+): TSchema {
+  const alternatives = [
+    ...(reserved.prefixes ?? []).map((p) => `^${escapeRegExp(p)}`),
+    ...((reserved.keys ?? []).length > 0
+      ? [`^(${reserved.keys!.map(escapeRegExp).join('|')})$`]
+      : []),
+  ];
+  return Type.Unsafe<Record<string, string>>({
+    type: 'object',
+    description,
+    additionalProperties: value,
+    // patternProperties (not propertyNames): both Helm 3 and Helm 4 then name the key's path.
+    ...(alternatives.length > 0
+      ? { patternProperties: { [alternatives.join('|')]: { not: {}, description: reserved.why } } }
+      : {}),
+    ...extra,
+  });
+}
+
 /**
- * The values definition of an {@link ApiWithRedisSidecar} chart: schema,
- * defaults and documentation of image, replicaCount, autoscaling, resources,
- * secrets and podAnnotations.
+ * The values definition of an {@link ApiWithRedisSidecar}, derived from the
+ * same props the construct is built with (so they cannot disagree): one
+ * secret value per secret variable of its environment, the keys the construct
+ * sets itself reserved in the maps a user may extend (pod annotations and
+ * labels, Service annotations, extra environment).
  *
- * Secrets: when every secret value is given the chart creates the Secret
- * `secretName`; otherwise the pods read the existing Secret named by
- * `secrets.existingSecret` (default: `secretName`, so a Secret created out of
- * band under the chart's own name works with no value at all). The schema
- * rejects a partial set of secrets, no secrets and no existingSecret, and
- * given secrets together with a different existingSecret.
+ * Secrets: when the secret values are given, the chart creates the Secret
+ * `<fullname>-secrets`; `secrets.existingSecret` names another Secret instead
+ * (e.g. from External Secrets); with neither, the pods read `<fullname>-secrets`,
+ * created out of band. The schema refuses a partial set of secrets and given
+ * secrets together with an existingSecret.
  */
 export function apiWorkloadValues(
-  options: ApiWorkloadValuesOptions,
+  workload: ApiWithRedisSidecarProps,
+  defaults: ApiWorkloadDefaults,
 ): ValuesDefinition<ApiWorkloadValues> {
-  const secretOptions = options.secrets ?? {};
-  const secretNames = Object.keys(secretOptions);
-  for (const name of [...secretNames, options.secretName]) {
-    if (name === 'existingSecret')
-      throw new Error('"existingSecret" is reserved; name the secret value differently');
-  }
-  const reserved = options.reservedAnnotationPrefixes ?? ['checksum/'];
-  const replicas = options.replicaCount;
+  const secrets = secretVariables(workload);
+  const secretNames = secrets.map((s) => secretValueName(s.key));
+  const replicas = defaults.replicaCount;
 
   const secretProperties: Record<string, TSchema> = {};
-  for (const [name, o] of Object.entries(secretOptions)) {
-    secretProperties[name] = Type.String({
-      description: `${o.description} Leave empty to use secrets.existingSecret.`,
-      pattern: `^$|${o.pattern ?? NO_CONTROL_CHARACTERS}`,
+  for (const s of secrets) {
+    secretProperties[secretValueName(s.key)] = Type.String({
+      description: `${s.description ?? `${s.variable}.`} Leave empty to use secrets.existingSecret.`,
+      pattern: `^$|${s.pattern ?? NO_CONTROL_CHARACTERS}`,
     });
   }
   secretProperties.existingSecret = Type.String({
     description:
-      `Name of the Secret the pods read (keys: the secret keys of the environment). ` +
-      `The chart creates "${options.secretName}" itself when the secret values are given; ` +
-      'otherwise the Secret must exist in the release namespace (e.g. from External Secrets).',
-    pattern: '^$|^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+      'Name of an existing Secret the pods read instead (keys: the secret keys of the environment). ' +
+      'Empty: the Secret "<fullname>-secrets", which the chart creates when the secret values are given.',
+    pattern: `^$|${dnsSubdomain}`,
     maxLength: 253,
   });
   const [first, ...others] = secretNames;
@@ -134,10 +184,10 @@ export function apiWorkloadValues(
     secretRules.push({
       if: { properties: { [first]: { minLength: 1 } } },
       then: {
-        description: `when secrets.${first} is given the chart creates the Secret "${options.secretName}": give ${list}, and leave secrets.existingSecret at "${options.secretName}"`,
+        description: `when secrets.${first} is given the chart creates the Secret: give ${list}, and leave secrets.existingSecret empty`,
         properties: {
           ...Object.fromEntries(others.map((n) => [n, { minLength: 1 }])),
-          existingSecret: { const: options.secretName },
+          existingSecret: { maxLength: 0 },
         },
       },
     });
@@ -147,14 +197,8 @@ export function apiWorkloadValues(
         then: { description: `give ${list} together`, properties: { [first]: { minLength: 1 } } },
       });
     }
-    secretRules.push({
-      if: { properties: { [first]: { maxLength: 0 } } },
-      then: {
-        description: `give ${list}, or the name of an existing Secret in secrets.existingSecret`,
-        properties: { existingSecret: { minLength: 1 } },
-      },
-    });
   }
+  const reservedEnv = contractVariables(workload);
 
   const schema = Type.Object(
     {
@@ -194,6 +238,17 @@ export function apiWorkloadValues(
           ],
         },
       ),
+      imagePullSecrets: Type.Unsafe<kplus.k8s.LocalObjectReference[]>({
+        type: 'array',
+        description:
+          'Secrets (type kubernetes.io/dockerconfigjson) the kubelet pulls the images with, e.g. [{name: regcred}].',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: { name: { type: 'string', pattern: dnsSubdomain, maxLength: 253 } },
+        },
+      }),
       replicaCount: Type.Integer({
         title: 'Scaling',
         description: 'Replicas of the API Deployment when autoscaling is disabled.',
@@ -223,7 +278,7 @@ export function apiWorkloadValues(
             maximum: 100,
           }),
         },
-        { ...closed, title: 'Scaling', description: 'Horizontal pod autoscaling' },
+        { ...closed, description: 'Horizontal pod autoscaling' },
       ),
       resources: Type.Object(
         { api: resources('api'), redis: resources('redis') },
@@ -235,43 +290,143 @@ export function apiWorkloadValues(
         description: 'Secrets of the API: given here, or in an existing Secret',
         ...(secretRules.length > 0 ? { allOf: secretRules } : {}),
       }),
-      podAnnotations: Type.Unsafe<Record<string, string>>({
-        type: 'object',
-        title: 'Pods',
-        description: 'Extra annotations on the API pods.',
-        additionalProperties: { type: 'string' },
-        propertyNames: {
-          description: `keys starting with ${reserved.map((p) => `"${p}"`).join(', ')} are set by the chart`,
-          not: { pattern: `^(${reserved.map(escapeRegExp).join('|')})` },
+      extraEnv: Type.Unsafe<kplus.k8s.EnvVar[]>({
+        type: 'array',
+        title: 'Environment',
+        description: `Extra environment variables of the API container ({name, value} or {name, valueFrom}); the chart's own (${reservedEnv.join(', ') || 'none'}) cannot be redefined.`,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: {
+            name: {
+              type: 'string',
+              pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$',
+              ...(reservedEnv.length > 0
+                ? {
+                    not: {
+                      enum: reservedEnv,
+                      description: 'set by the chart from its environment contract',
+                    },
+                  }
+                : {}),
+            },
+            value: { type: 'string' },
+            valueFrom: { type: 'object' },
+          },
         },
       }),
+      podAnnotations: stringMap(
+        'Extra annotations on the API pods.',
+        { prefixes: CHART_ANNOTATION_PREFIXES, why: 'set by the chart' },
+        { title: 'Pods' },
+      ),
+      podLabels: stringMap(
+        'Extra labels on the API pods (never used to select them).',
+        {
+          prefixes: CHART_LABEL_PREFIXES,
+          keys: Object.keys(workload.labels ?? {}),
+          why: 'set by the chart (the recommended labels select the pods)',
+        },
+        {},
+        LABEL_VALUE,
+      ),
+      nodeSelector: stringMap(
+        'Node labels the API pods must run on.',
+        { why: '' },
+        { title: 'Scheduling' },
+        LABEL_VALUE,
+      ),
+      tolerations: Type.Unsafe<kplus.k8s.Toleration[]>({
+        type: 'array',
+        description: 'Taints the API pods tolerate.',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            key: { type: 'string' },
+            operator: { enum: ['Exists', 'Equal'] },
+            value: { type: 'string' },
+            effect: { enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
+            tolerationSeconds: { type: 'integer' },
+          },
+        },
+      }),
+      affinity: Type.Unsafe<kplus.k8s.Affinity>({
+        type: 'object',
+        description: 'Node and pod affinity of the API pods (the Kubernetes Affinity object).',
+        additionalProperties: false,
+        // patternProperties, not properties: the value is one documented leaf, not a section.
+        patternProperties: { '^(nodeAffinity|podAffinity|podAntiAffinity)$': { type: 'object' } },
+      }),
+      topologySpreadConstraints: Type.Unsafe<kplus.k8s.TopologySpreadConstraint[]>({
+        type: 'array',
+        description:
+          'How the API pods spread over zones and nodes. The default counts the pods of the same release and revision through matchLabelKeys.',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['maxSkew', 'topologyKey', 'whenUnsatisfiable'],
+          properties: {
+            maxSkew: { type: 'integer', minimum: 1 },
+            topologyKey: { type: 'string', minLength: 1 },
+            whenUnsatisfiable: { enum: ['DoNotSchedule', 'ScheduleAnyway'] },
+            labelSelector: { type: 'object' },
+            matchLabelKeys: { type: 'array', items: { type: 'string' } },
+            minDomains: { type: 'integer', minimum: 1 },
+            nodeAffinityPolicy: { enum: ['Honor', 'Ignore'] },
+            nodeTaintsPolicy: { enum: ['Honor', 'Ignore'] },
+          },
+        },
+      }),
+      priorityClassName: Type.String({
+        description: 'PriorityClass of the API pods (empty: the cluster default).',
+        pattern: `^$|${dnsSubdomain}`,
+        maxLength: 253,
+      }),
+      service: Type.Object(
+        {
+          annotations: stringMap(
+            'Extra annotations on the LoadBalancer Service (e.g. NLB attributes); the ones the chart sets cannot be changed.',
+            {
+              keys: Object.keys(serviceAnnotations(workload.service)),
+              why: 'set by the chart from its configuration',
+            },
+          ),
+        },
+        { ...closed, title: 'Service', description: 'The LoadBalancer Service' },
+      ),
     },
     closed,
   );
 
-  const defaults: ApiWorkloadValues = {
+  const values: ApiWorkloadValues = {
     image: {
-      repository: options.image.repository,
-      tag: options.image.tag,
-      digest: options.image.digest ?? '',
+      repository: defaults.image.repository,
+      tag: defaults.image.tag,
+      digest: defaults.image.digest ?? '',
     },
+    imagePullSecrets: [],
     replicaCount: replicas,
     autoscaling: {
-      enabled: options.autoscaling?.enabled ?? false,
-      minReplicas: options.autoscaling?.minReplicas ?? replicas,
-      maxReplicas: options.autoscaling?.maxReplicas ?? Math.min(MAX_REPLICAS, 2 * replicas),
-      targetCPUUtilizationPercentage: options.autoscaling?.targetCPUUtilizationPercentage ?? 70,
+      enabled: defaults.autoscaling?.enabled ?? false,
+      minReplicas: defaults.autoscaling?.minReplicas ?? replicas,
+      maxReplicas: defaults.autoscaling?.maxReplicas ?? Math.min(MAX_REPLICAS, 2 * replicas),
+      targetCPUUtilizationPercentage: defaults.autoscaling?.targetCPUUtilizationPercentage ?? 70,
     },
-    resources: structuredClone(options.resources) as ApiWorkloadValues['resources'],
-    secrets: {
-      ...Object.fromEntries(secretNames.map((n) => [n, ''])),
-      existingSecret: options.secretName,
-    },
+    resources: structuredClone(defaults.resources) as ApiWorkloadValues['resources'],
+    secrets: { ...Object.fromEntries(secretNames.map((n) => [n, ''])), existingSecret: '' },
+    extraEnv: [],
     podAnnotations: {},
+    podLabels: {},
+    nodeSelector: {},
+    tolerations: [],
+    affinity: {},
+    topologySpreadConstraints: structuredClone([
+      ...(defaults.topologySpreadConstraints ?? DEFAULT_TOPOLOGY_SPREAD),
+    ]),
+    priorityClassName: '',
+    service: { annotations: {} },
   };
-  return defineValues(schema, defaults as never) as unknown as ValuesDefinition<ApiWorkloadValues>;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return defineValues(schema, values as never) as unknown as ValuesDefinition<ApiWorkloadValues>;
 }

@@ -1,6 +1,8 @@
-import { executeTemplate, parseTemplate } from './template-language';
-import { mergeValues, validateValues, ValuesError } from './values';
-import { parseYamlDocument, parseYamlDocuments } from './yaml';
+import { TemplateSet, renderContext } from '../template/execute';
+import { parseTemplate } from '../template/parse';
+import { coalesceValues } from '../values/coalesce';
+import { validateValues, ValuesError } from '../values/validate';
+import { parseYamlDocument, parseYamlDocuments } from '../yaml';
 
 /** A Kubernetes object as plain JSON. */
 export type KubernetesObject = Record<string, unknown> & {
@@ -13,10 +15,12 @@ export type KubernetesObject = Record<string, unknown> & {
 };
 
 export interface RenderOptions {
-  /** Values merged over the chart's values.yaml, like `helm template --values`. @default - none */
-  readonly values?: unknown;
+  /** The release name (`.Release.Name`), as `helm template <name>`. @default "release-name" (helm template's) */
+  readonly release?: string;
   /** The release namespace (`.Release.Namespace`). */
   readonly namespace: string;
+  /** Values coalesced over the chart's values.yaml, like `helm template --values`. @default - none */
+  readonly values?: unknown;
   /** Render templates/tests/ too (like `helm template` without `--skip-tests`). @default false */
   readonly includeTests?: boolean;
 }
@@ -28,16 +32,16 @@ export interface RenderedChart {
   readonly files: Readonly<Record<string, KubernetesObject[]>>;
   /** The rendered templates/NOTES.txt ('' when the chart has none). */
   readonly notes: string;
-  /** The values the templates saw (values.yaml with the overrides merged). */
+  /** The values the templates saw (values.yaml with the overrides coalesced). */
   readonly values: unknown;
 }
 
 /**
- * Renders a packaged chart the way `helm template` does, for the closed set of
- * template forms the packager emits: merges the values over values.yaml,
- * validates them against values.schema.json (throwing a ValuesError that names
- * each problem's path), executes every template and parses the YAML.
- * Any action outside the closed set is an error naming the file and line.
+ * Renders a packaged chart the way `helm template` does: coalesces the values
+ * over values.yaml, validates them against values.schema.json (a ValuesError
+ * names each problem's path), executes every template with the chart template
+ * language (templates/_helpers.tpl included) and parses the YAML. Anything
+ * outside that language is an error naming the file and line.
  */
 export function renderHelmChart(
   chart: Readonly<Record<string, string>>,
@@ -48,29 +52,43 @@ export function renderHelmChart(
     if (text === undefined) throw new Error(`The chart has no ${file}`);
     return text;
   };
+  const metadata = parseYamlDocument(required('Chart.yaml'), 'Chart.yaml') as {
+    name: string;
+    version: string;
+    appVersion?: string;
+  };
   const defaults = parseYamlDocument(required('values.yaml'), 'values.yaml') ?? {};
   const schema = JSON.parse(required('values.schema.json')) as Record<string, unknown>;
-  const values = mergeValues(defaults, options.values);
+  const values = coalesceValues(defaults, options.values);
   const problems = validateValues(schema, values);
   if (problems.length > 0) throw new ValuesError(problems);
 
-  const context = { values, release: { namespace: options.namespace } };
-  const objects: KubernetesObject[] = [];
-  const files: Record<string, KubernetesObject[]> = {};
-  let notes = '';
   const templateFiles = Object.keys(chart)
     .filter((f) => f.startsWith('templates/'))
     .sort();
+  const set = new TemplateSet(templateFiles.map((f) => parseTemplate(chart[f]!, f)));
+  const context = renderContext(
+    values,
+    { name: options.release ?? 'release-name', namespace: options.namespace },
+    metadata,
+  );
+  const objects: KubernetesObject[] = [];
+  const files: Record<string, KubernetesObject[]> = {};
+  let notes = '';
   for (const file of templateFiles) {
-    const text = executeTemplate(parseTemplate(chart[file]!, file), context);
+    const base = file.slice(file.lastIndexOf('/') + 1);
+    if (base.startsWith('_')) continue; // partials: named templates only, as in Helm
     if (file === 'templates/NOTES.txt') {
-      notes = text;
+      notes = set.render(file, context);
       continue;
     }
     if (!/\.ya?ml$/.test(file))
-      throw new Error(`${file}: only .yaml templates and NOTES.txt are supported`);
+      throw new Error(`${file}: only .yaml templates, partials and NOTES.txt are supported`);
     if (file.startsWith('templates/tests/') && !options.includeTests) continue;
-    const docs = parseYamlDocuments(text, `${file} (rendered)`) as KubernetesObject[];
+    const docs = parseYamlDocuments(
+      set.render(file, context),
+      `${file} (rendered)`,
+    ) as KubernetesObject[];
     for (const doc of docs) {
       if (typeof doc !== 'object' || !doc.apiVersion || !doc.kind || !doc.metadata?.name) {
         throw new Error(

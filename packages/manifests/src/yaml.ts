@@ -1,23 +1,18 @@
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
+import { sortedKeys, YamlWriter } from './yaml-writer';
 
 /**
  * YAML the way Helm reads it. Helm parses values files and rendered manifests
  * with a YAML 1.1 parser, where plain `no`, `yes`, `on` and `off` are booleans:
  * a Redis argument `--appendonly no` written as a plain `- no` would reach
- * Kubernetes as `false`. Everything this package writes is therefore emitted in
- * YAML 1.1 mode (such strings get quoted), and everything it reads is parsed in
+ * Kubernetes as `false`. Everything this package writes is therefore written in
+ * YAML 1.1's terms (see YamlWriter), and everything it reads is parsed in
  * YAML 1.1 mode, so it sees what Helm sees.
  */
-const WRITE_OPTIONS = {
-  version: '1.1',
-  lineWidth: 0,
-  minContentWidth: 0,
-  indentSeq: true,
-} as const;
 
 /** Serializes one document (no leading `---`), ending with a newline. */
 export function toYamlDocument(value: unknown, options: { sortKeys?: boolean } = {}): string {
-  return stringify(value, { ...WRITE_OPTIONS, sortMapEntries: options.sortKeys ?? false });
+  return `${new YamlWriter().write(options.sortKeys ? sortedKeys(value) : value)}\n`;
 }
 
 /** Serializes documents separated by `---`. */
