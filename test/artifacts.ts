@@ -4,6 +4,7 @@
  */
 import { parseAllDocuments } from 'yaml';
 import { generate, type SynthOptions } from '../tools/synth';
+import project from '../fittech.config';
 
 export interface K8sObject {
   apiVersion: string;
@@ -40,7 +41,7 @@ export function parseYamlObjects(files: Record<string, string>): K8sObject[] {
 }
 
 export function artifacts(options: SynthOptions = {}): Artifacts {
-  const generated = generate(options);
+  const generated = generate({ project, ...options });
   const tfFiles = Object.entries(generated.terraform).filter(([f]) => f.endsWith('.tf.json'));
   if (tfFiles.length !== 1)
     throw new Error(`expected one *.tf.json, got ${tfFiles.map(([f]) => f)}`);

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -15,10 +16,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
-const CLI = resolve(__dirname, '..', 'tools', 'dist', 'synth.js');
+const REPO = resolve(__dirname, '..');
+const CLI = resolve(REPO, 'tools', 'dist', 'synth.js');
 
-function synth(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+function synth(args: string[], cwd = REPO) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -41,13 +43,11 @@ describe('pnpm synth', () => {
   it('writes terraform/, chart/ and manifests/ deterministically (two runs, identical bytes)', () => {
     const a = join(work, 'a');
     const b = join(work, 'b');
-    const wa = join(work, 'wa');
-    const wb = join(work, 'wb');
-    const first = synth(['--out', a, '--workflows', wa]);
+    const first = synth(['--out', a]);
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/cluster fittech-dev/);
-    expect(synth(['--out', b, '--workflows', wb]).status).toBe(0);
+    expect(synth(['--out', b]).status).toBe(0);
 
     const files = listFiles(a);
     expect(files).toEqual(listFiles(b));
@@ -57,48 +57,109 @@ describe('pnpm synth', () => {
     expect(files.some((f) => f.startsWith('chart/templates/'))).toBe(true);
     expect(files.some((f) => /^manifests\/.+\.yaml$/.test(f))).toBe(true);
     for (const f of files) expect(readFileSync(join(a, f))).toEqual(readFileSync(join(b, f)));
-    expect(listFiles(wa)).toEqual(['ci.yml', 'deploy.yml']);
-    for (const f of listFiles(wa))
-      expect(readFileSync(join(wa, f))).toEqual(readFileSync(join(wb, f)));
+    expect(files).toContain('fittech-stamp.json');
+    expect(JSON.parse(readFileSync(join(a, 'fittech-stamp.json'), 'utf8'))).toMatchObject({
+      environment: 'dev',
+      configHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
   });
 
   it('refuses an invalid config, naming each bad path, and writes nothing', () => {
     const bad = join(work, 'bad.json');
     writeFileSync(bad, JSON.stringify({ api: { port: 70000 }, cluster: { name: 'Not_A_Name' } }));
     const out = join(work, 'never');
-    const r = synth(['--config', bad, '--out', out, '--workflows', join(work, 'never-wf')]);
+    const r = synth(['--config', bad, '--out', out]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/api\.port: .*65535.*\(got 70000\)/);
     expect(r.stderr).toMatch(/cluster\.name: .*DNS-1123.*\(got "Not_A_Name"\)/);
     expect(r.stderr).toContain(bad);
     expect(existsSync(out)).toBe(false);
-    expect(existsSync(join(work, 'never-wf'))).toBe(false);
   });
 
   it('keeps the previous output intact when a later synth is refused', () => {
     const out = join(work, 'kept');
-    expect(synth(['--out', out, '--no-workflows']).status).toBe(0);
+    expect(synth(['--out', out]).status).toBe(0);
     const before = listFiles(out);
     const bad = join(work, 'capacity.yaml');
     writeFileSync(
       bad,
       'api:\n  replicas: 3\nnodeGroup:\n  instanceTypes: [t3.micro]\n  desiredSize: 2\n',
     );
-    const r = synth(['--config', bad, '--out', out, '--no-workflows']);
+    const r = synth(['--config', bad, '--out', out]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/api\.replicas: does not fit the node group/);
     expect(listFiles(out)).toEqual(before);
   });
 
   it('explains unreadable overrides and unknown flags', () => {
-    const r = synth(['--config', join(work, 'missing.json'), '--no-workflows']);
+    const r = synth(['--config', join(work, 'missing.json'), '--out', join(work, 'never')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/missing\.json.*cannot be read/s);
     const broken = join(work, 'broken.json');
     writeFileSync(broken, '{ "api": ');
-    expect(synth(['--config', broken, '--no-workflows']).stderr).toMatch(/is not valid JSON/);
+    expect(synth(['--config', broken, '--out', join(work, 'never')]).stderr).toMatch(
+      /is not valid JSON/,
+    );
     const flag = synth(['--envv', 'prod']);
     expect(flag.status).toBe(2);
-    expect(flag.stderr).toMatch(/Usage: pnpm synth/);
+    expect(flag.stderr).toContain("unknown option '--envv'");
+    expect(flag.stderr).toContain('(Did you mean --env?)');
+  });
+
+  it('an ad-hoc preview never touches the committed generated files', () => {
+    const committed = [
+      '.github/workflows/ci.yml',
+      '.github/workflows/deploy.yml',
+      'compose.yaml',
+      'fittech.overrides.schema.json',
+    ];
+    const before = committed.map((f) => readFileSync(join(REPO, f)));
+    const preview = join(work, 'preview.json');
+    writeFileSync(preview, JSON.stringify({ cluster: { name: 'preview-cluster' } }));
+    const out = join(work, 'preview-out');
+    const r = synth(['--env', 'prod', '--config', preview, '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('cluster preview-cluster');
+    expect(readFileSync(join(out, 'terraform', 'main.tf.json'), 'utf8')).toContain(
+      '"preview-cluster"',
+    );
+    expect(committed.map((f) => readFileSync(join(REPO, f)))).toEqual(before);
+  });
+
+  it('resolves paths against the directory it runs in, and points at the line of a mistake', () => {
+    const sub = join(work, 'team', 'api');
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(work, 'team', 'preview.yaml'), 'api:\n  replicas: 2\n');
+    const ok = synth(['--config', '../preview.yaml', '--out', 'out'], sub);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(existsSync(join(sub, 'out', 'terraform', 'main.tf.json'))).toBe(true);
+    expect(ok.stdout).toContain('out/terraform/');
+
+    writeFileSync(join(work, 'team', 'indent.yaml'), 'api:\n  port: 9000\n replicas: 2\n');
+    const indent = synth(['--config', '../indent.yaml', '--out', 'never'], sub);
+    expect(indent.status).toBe(1);
+    expect(indent.stderr).toContain('(file) (../indent.yaml:3:1): is not valid YAML');
+
+    writeFileSync(join(work, 'team', 'typo.yaml'), 'api:\n  prot: 9000\n');
+    const typo = synth(['--config', '../typo.yaml', '--out', 'never'], sub);
+    expect(typo.status).toBe(1);
+    expect(typo.stderr).toContain(
+      'api.prot (../typo.yaml:2:3): is not a known setting; did you mean "port"?',
+    );
+    expect(existsSync(join(sub, 'never'))).toBe(false);
+  });
+
+  it('--help is the option table; unknown environments are named with the declared ones', () => {
+    const help = synth(['--help']);
+    expect(help.status).toBe(0);
+    for (const option of ['--env <name>', '--config <file>', '--out <dir>', '--project <file>'])
+      expect(help.stdout).toContain(option);
+    const env = synth(['--env', 'staging', '--out', join(work, 'never')]);
+    expect(env.status).toBe(1);
+    expect(env.stderr).toContain(
+      'environment: is not declared in fittech.config.ts; declared: dev, prod',
+    );
   });
 });

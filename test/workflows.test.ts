@@ -1,14 +1,16 @@
 /**
- * The checked-in pipeline equals a fresh generation: .github/workflows is
- * generated from the dev and prod configs (no overrides) by `pnpm synth`, and
- * a change to the config or the generator must come with the regenerated files.
+ * The checked-in generated files equal a fresh generation: .github/workflows,
+ * the overrides JSON Schema and compose.yaml come from fittech.config.ts alone
+ * (every environment, no overrides) by `pnpm synth`, and a change to the
+ * config or the generators must come with the regenerated files.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ENVIRONMENTS, resolveConfig, type Environment, type FitTechConfig } from '@fittech/shared';
-import { generateWorkflows, STALE_WORKFLOWS_MESSAGE } from '@fittech/infra';
+import { STALE_WORKFLOWS_MESSAGE } from '@fittech/infra';
+import project from '../fittech.config';
+import { generate } from '../tools/synth';
 
-const WORKFLOWS_DIR = resolve(__dirname, '..', '.github', 'workflows');
+const REPO = resolve(__dirname, '..');
 
 /** The first line where two texts differ, for the failure message. */
 function firstDifference(actual: string, expected: string): string {
@@ -22,21 +24,36 @@ function firstDifference(actual: string, expected: string): string {
   return '(no difference)';
 }
 
-describe('.github/workflows is up to date', () => {
-  const configs = Object.fromEntries(
-    ENVIRONMENTS.map((env) => [env, resolveConfig({ env })]),
-  ) as Record<Environment, FitTechConfig>;
-  const generated = generateWorkflows(configs);
+describe('the committed generated files are up to date', () => {
+  const generated = generate({ project });
+  const files: Record<string, string> = {
+    ...Object.fromEntries(
+      Object.entries(generated.workflows).map(([f, text]) => [
+        join('.github', 'workflows', f),
+        text,
+      ]),
+    ),
+    ...generated.rootFiles,
+  };
 
-  it.each(Object.keys(generated))('%s equals a fresh generation', (file) => {
-    const path = join(WORKFLOWS_DIR, file);
+  it('covers the workflows, the overrides JSON Schema and compose.yaml', () => {
+    expect(Object.keys(files).sort()).toEqual([
+      '.github/workflows/ci.yml',
+      '.github/workflows/deploy.yml',
+      'compose.yaml',
+      'fittech.overrides.schema.json',
+    ]);
+  });
+
+  it.each(Object.keys(files))('%s equals a fresh generation', (file) => {
+    const path = join(REPO, file);
     if (!existsSync(path)) {
-      throw new Error(`.github/workflows/${file} is missing: ${STALE_WORKFLOWS_MESSAGE}`);
+      throw new Error(`${file} is missing: ${STALE_WORKFLOWS_MESSAGE}`);
     }
     const checkedIn = readFileSync(path, 'utf8');
-    if (checkedIn !== generated[file]) {
+    if (checkedIn !== files[file]) {
       throw new Error(
-        `.github/workflows/${file} is stale (${firstDifference(checkedIn, generated[file]!)}): ${STALE_WORKFLOWS_MESSAGE}`,
+        `${file} is stale (${firstDifference(checkedIn, files[file]!)}): ${STALE_WORKFLOWS_MESSAGE}`,
       );
     }
   });

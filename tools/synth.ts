@@ -1,43 +1,73 @@
 /**
- * `pnpm synth [--env dev|prod] [--config overrides.json|yaml] [--out DIR] [--workflows DIR]`
+ * `pnpm synth [--env NAME] [--config overrides.json|yaml] [--out DIR]`
  *
- * Resolves one configuration and writes every artifact from it:
+ * Resolves one environment of the committed project configuration
+ * (fittech.config.ts), optionally with ad-hoc overrides for a preview, and
+ * writes every artifact from it:
  *   DIR/terraform/   Terraform JSON (CDKTF)
  *   DIR/chart/       the Helm chart
  *   DIR/manifests/   the chart rendered with its default values
- *   .github/workflows/  the pipeline (generated from dev and prod with the same overrides)
+ *   DIR/fittech-stamp.json  environment, config hash and commit (the deploy CLI checks it)
+ * and, only without --config and --out, the committed generated files, which
+ * come from fittech.config.ts alone (every environment, no overrides):
+ *   .github/workflows/, fittech.overrides.schema.json, compose.yaml
  *
  * Everything is computed in memory first; an invalid configuration (or any
  * failure while generating) writes nothing. Files are then written to a
  * staging directory beside DIR and swapped in, so DIR is never half-written.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
 import {
   ConfigError,
-  ENVIRONMENTS,
+  OVERRIDES_SCHEMA_FILE,
+  PROJECT_CONFIG_FILE,
+  STAMP_FILE,
+  environmentNames,
+  loadProjectConfig,
+  overridesJsonSchema,
+  readOverridesFile,
   resolveConfig,
   resourceNames,
-  type Environment,
+  synthStamp,
   type FitTechConfig,
+  type Locate,
+  type ProjectConfig,
 } from '@fittech/shared';
 import { synthesizeFitTechChart } from '@fittech/manifests';
 import { generateWorkflows, synthesizeTerraform } from '@fittech/infra';
+import { composeFile, COMPOSE_FILE } from './compose';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
+/** The committed workflows, relative to the repository. */
+export const WORKFLOWS_DIR = join('.github', 'workflows');
 
 export interface SynthOptions {
-  readonly env?: Environment;
-  /** Path of a partial JSON or YAML overrides file. */
+  /** An environment of the project configuration (default: its first). */
+  readonly env?: string;
+  /** The project configuration file (default: fittech.config.ts at the repository root). */
+  readonly projectFile?: string;
+  /** The project configuration itself (tests), instead of the file. */
+  readonly project?: ProjectConfig;
+  /** Path of an ad-hoc partial JSON or YAML overrides file (relative to `cwd`). */
   readonly configFile?: string;
   /** Overrides given directly (instead of a file), e.g. by tests and benchmarks. */
   readonly overrides?: Record<string, unknown>;
-  /** Output directory of terraform/, chart/ and manifests/ (default `dist`). */
+  /** Output directory of terraform/, chart/ and manifests/ (default: dist at the repository root). */
   readonly out?: string;
-  /** Where the workflows go (default `.github/workflows` in the repository); `false` skips them. */
-  readonly workflowsDir?: string | false;
+  /**
+   * The repository whose committed generated files are rewritten
+   * (`.github/workflows/`, the overrides JSON Schema, compose.yaml). Default:
+   * this repository, but only when no ad-hoc option (configFile, overrides,
+   * out) is given; `false` never writes them.
+   */
+  readonly repoDir?: string | false;
+  /** `false`: the same as `repoDir: false` (skips generating them too). */
+  readonly workflowsDir?: false;
+  /** The directory relative paths are resolved against (default: process.cwd()). */
+  readonly cwd?: string;
 }
 
 export type Files = Record<string, string>;
@@ -45,7 +75,8 @@ export type Files = Record<string, string>;
 export interface SynthResult {
   readonly config: FitTechConfig;
   readonly out: string;
-  readonly workflowsDir: string | false;
+  /** Where the committed generated files were written, or false for a preview. */
+  readonly repoDir: string | false;
   readonly written: {
     terraform: string[];
     chart: string[];
@@ -56,72 +87,26 @@ export interface SynthResult {
   readonly timings: Record<'config' | 'terraform' | 'manifests' | 'workflows' | 'write', number>;
 }
 
-/** Reads an overrides file (JSON or YAML) with errors that name the file. */
-export function readOverrides(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(
-      [{ path: '(file)', value: file, message: `cannot be read: ${(e as Error).message}` }],
-      `overrides file ${file}`,
-    );
-  }
-  let data: unknown;
-  try {
-    data = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(
-      [
-        {
-          path: '(file)',
-          value: file,
-          message: `is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message}`,
-        },
-      ],
-      `overrides file ${file}`,
-    );
-  }
-  if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) {
-    throw new ConfigError(
-      [{ path: '(root)', value: data, message: 'must be an object with the shape of the config' }],
-      `overrides file ${file}`,
-    );
-  }
-  return data as Record<string, unknown>;
-}
-
 const now = () => performance.now();
 
-/**
- * The overrides file as the workflows must name it: relative to the repository,
- * because the pipeline runs `pnpm synth --config <file>` in its checkout. A file
- * outside the repository cannot be used by the checked-in pipeline, so it is
- * refused there; workflows written elsewhere (`--workflows DIR`) name it as given.
- */
-function workflowConfigFile(
-  configFile: string | undefined,
-  checkedInWorkflows: boolean,
-): string | undefined {
-  if (!configFile) return undefined;
-  const rel = relative(REPO_ROOT, resolve(configFile));
-  const outside = rel.startsWith('..') || isAbsolute(rel);
-  if (outside && !checkedInWorkflows) return resolve(configFile);
-  if (outside) {
-    throw new ConfigError(
-      [
-        {
-          path: '(file)',
-          value: configFile,
-          message:
-            'is outside the repository, so the generated pipeline could not use it; move it into the repository, or pass --no-workflows (or --workflows DIR) to leave the checked-in pipeline alone',
-        },
-      ],
-      `overrides file ${configFile}`,
-    );
-  }
-  return rel.split(sep).join('/');
+/** The project configuration: given, or loaded from its file. */
+export function projectOf(options: SynthOptions): { project: ProjectConfig; source: string } {
+  if (options.project) return { project: options.project, source: PROJECT_CONFIG_FILE };
+  const file = resolve(
+    options.cwd ?? process.cwd(),
+    options.projectFile ?? join(REPO_ROOT, PROJECT_CONFIG_FILE),
+  );
+  return { project: loadProjectConfig(file), source: relative(REPO_ROOT, file) || file };
+}
+
+/** Every environment of the project, resolved without overrides: what the pipeline deploys. */
+export function projectConfigs(
+  project: ProjectConfig,
+  projectSource: string,
+): Record<string, FitTechConfig> {
+  return Object.fromEntries(
+    environmentNames(project).map((env) => [env, resolveConfig({ env, project, projectSource })]),
+  );
 }
 
 /** Computes every artifact in memory. Throws ConfigError before anything is generated. */
@@ -130,33 +115,45 @@ export function generate(options: SynthOptions = {}): {
   terraform: Files;
   chart: Files;
   manifests: Files;
+  /** Generated from the project configuration alone, never from overrides. */
   workflows: Files;
+  /** The other committed generated files, at the repository root. */
+  rootFiles: Files;
   timings: Omit<SynthResult['timings'], 'write'>;
 } {
   const t0 = now();
-  const overrides =
-    options.overrides ?? (options.configFile ? readOverrides(options.configFile) : {});
-  const source = options.configFile ? `configuration (${options.configFile})` : 'configuration';
-  const env = options.env ?? 'dev';
-  const config = resolveConfig({ env, overrides, source: `${source} for env "${env}"` });
-  // The pipeline serves both environments, so both must resolve with these overrides.
-  const configs = Object.fromEntries(
-    ENVIRONMENTS.map((e) => [
-      e,
-      e === env ? config : resolveConfig({ env: e, overrides, source: `${source} for env "${e}"` }),
-    ]),
-  ) as Record<Environment, FitTechConfig>;
+  const { project, source: projectSource } = projectOf(options);
+  let overrides = options.overrides;
+  let locate: Locate | undefined;
+  if (!overrides && options.configFile) {
+    const file = readOverridesFile(resolve(options.cwd ?? process.cwd(), options.configFile));
+    overrides = file.data;
+    // Messages name the file as the user typed it.
+    locate = (path) => file.locate(path)?.replace(/^.*?(:\d+:\d+)$/, `${options.configFile}$1`);
+  }
+  const env = options.env ?? environmentNames(project)[0] ?? 'dev';
+  const config = resolveConfig({
+    env,
+    project,
+    projectSource,
+    ...(overrides ? { overrides } : {}),
+    ...(options.configFile ? { source: options.configFile } : {}),
+    ...(locate ? { locate } : {}),
+  });
+  const committed = projectConfigs(project, projectSource);
   const t1 = now();
   const terraform = synthesizeTerraform(config);
   const t2 = now();
   const { chart, manifests } = synthesizeFitTechChart(config);
   const t3 = now();
-  const workflows =
+  const workflows = options.workflowsDir === false ? {} : generateWorkflows(committed);
+  const rootFiles: Files =
     options.workflowsDir === false
       ? {}
-      : generateWorkflows(configs, {
-          configFile: workflowConfigFile(options.configFile, options.workflowsDir === undefined),
-        });
+      : {
+          [OVERRIDES_SCHEMA_FILE]: `${JSON.stringify(overridesJsonSchema(), null, 2)}\n`,
+          [COMPOSE_FILE]: composeFile(committed[environmentNames(project)[0]!]!),
+        };
   const t4 = now();
   return {
     config,
@@ -164,6 +161,7 @@ export function generate(options: SynthOptions = {}): {
     chart,
     manifests,
     workflows,
+    rootFiles,
     timings: { config: t1 - t0, terraform: t2 - t1, manifests: t3 - t2, workflows: t4 - t3 },
   };
 }
@@ -207,84 +205,143 @@ function writeFilesAtomically(dir: string, files: Files): void {
   }
 }
 
+/** The commit synthesized from (for the stamp), when this is a git checkout. */
+function currentCommit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 10_000,
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the options ask for a preview (then the committed generated files are left alone). */
+export function isAdHoc(options: SynthOptions): boolean {
+  return Boolean(options.configFile || options.overrides || options.out);
+}
+
 export function synth(options: SynthOptions = {}): SynthResult {
-  const generated = generate(options);
-  const out = resolve(options.out ?? join(REPO_ROOT, 'dist'));
-  const workflowsDir =
-    options.workflowsDir === false
+  const cwd = options.cwd ?? process.cwd();
+  const repoDir =
+    options.repoDir === false ||
+    options.workflowsDir === false ||
+    (options.repoDir === undefined && isAdHoc(options))
       ? false
-      : resolve(options.workflowsDir ?? join(REPO_ROOT, '.github', 'workflows'));
+      : resolve(cwd, options.repoDir ?? REPO_ROOT);
+  const generated = generate({ ...options, ...(repoDir ? {} : { workflowsDir: false }) });
+  const out = resolve(cwd, options.out ?? join(REPO_ROOT, 'dist'));
   const t0 = now();
   replaceDirectory(out, {
     terraform: generated.terraform,
     chart: generated.chart,
     manifests: generated.manifests,
+    '': {
+      [STAMP_FILE]: `${JSON.stringify(synthStamp(generated.config, currentCommit()), null, 2)}\n`,
+    },
   });
-  if (workflowsDir) writeFilesAtomically(workflowsDir, generated.workflows);
+  if (repoDir) {
+    writeFilesAtomically(join(repoDir, WORKFLOWS_DIR), generated.workflows);
+    writeFilesAtomically(repoDir, generated.rootFiles);
+  }
   const write = now() - t0;
   const keys = (f: Files) => Object.keys(f).sort();
   return {
     config: generated.config,
     out,
-    workflowsDir,
+    repoDir,
     written: {
       terraform: keys(generated.terraform),
       chart: keys(generated.chart),
       manifests: keys(generated.manifests),
-      workflows: keys(generated.workflows),
+      workflows: repoDir ? keys(generated.workflows) : [],
     },
     timings: { ...generated.timings, write },
   };
 }
 
-const USAGE = `Usage: pnpm synth [--env dev|prod] [--config overrides.json|.yaml] [--out DIR] [--workflows DIR | --no-workflows]
+export interface Io {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
 
-  --env        named environment (default: dev)
-  --config     partial config, deep-merged over the environment preset and validated
-  --out        output directory for terraform/, chart/ and manifests/ (default: dist)
-  --workflows  where the generated GitHub workflows go (default: .github/workflows)
-  --no-workflows  do not write the workflows`;
+/** The option table: it parses the arguments and it is the `--help` text. */
+function program(io: Io): Command {
+  return new Command('pnpm synth')
+    .description(
+      'Write Terraform, the Helm chart and the rendered manifests for one environment of fittech.config.ts. ' +
+        'Without --config and --out it also regenerates the committed files that come from fittech.config.ts ' +
+        'alone: .github/workflows, fittech.overrides.schema.json and compose.yaml.',
+    )
+    .option('--env <name>', 'an environment of fittech.config.ts (default: the first it declares)')
+    .option(
+      '--config <file>',
+      'ad-hoc overrides (JSON or YAML, same shape as an environment) for a preview; never changes the committed files',
+    )
+    .option(
+      '--out <dir>',
+      'output directory of terraform/, chart/ and manifests/ (default: dist at the repository root)',
+    )
+    .option(
+      '--project <file>',
+      `the project configuration (default: ${PROJECT_CONFIG_FILE} at the repository root)`,
+    )
+    .addOption(
+      new Option('--cwd <dir>', 'the directory relative paths are resolved against').hideHelp(),
+    )
+    .helpOption('-h, --help', 'show this text')
+    .addHelpText(
+      'after',
+      '\nPaths are relative to the directory you run the command from.\nExit status: 0 done, 1 invalid configuration or failed synthesis (nothing written), 2 wrong usage.',
+    )
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(`synth: ${text.replace(/^error: /, '')}`),
+    })
+    .showSuggestionAfterError(true);
+}
 
-export function main(argv: string[]): number {
-  let args;
+export function main(argv: string[], io: Io = process): number {
+  const cli = program(io);
+  let args: {
+    env?: string;
+    config?: string;
+    out?: string;
+    project?: string;
+    cwd?: string;
+    workflows?: boolean;
+  };
   try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        env: { type: 'string', default: 'dev' },
-        config: { type: 'string' },
-        out: { type: 'string' },
-        workflows: { type: 'string' },
-        'no-workflows': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
+    cli.parse(argv, { from: 'user' });
+    args = cli.opts();
   } catch (e) {
-    process.stderr.write(`synth: ${(e as Error).message}\n\n${USAGE}\n`);
-    return 2;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0;
+      io.stderr.write(`Run pnpm synth --help for the options.\n`);
+      return 2;
+    }
+    throw e;
   }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (!(ENVIRONMENTS as readonly string[]).includes(args.env)) {
-    process.stderr.write(
-      `synth: --env must be one of ${ENVIRONMENTS.join(', ')} (got "${args.env}")\n`,
-    );
-    return 2;
-  }
+  // `pnpm synth` runs in the repository root; the pnpm script passes where the user stood.
+  const cwd = args.cwd ? resolve(args.cwd) : process.cwd();
   try {
     const result = synth({
-      env: args.env as Environment,
-      configFile: args.config,
-      out: args.out,
-      workflowsDir: args['no-workflows'] ? false : args.workflows,
+      cwd,
+      ...(args.env !== undefined ? { env: args.env } : {}),
+      ...(args.config !== undefined ? { configFile: args.config } : {}),
+      ...(args.out !== undefined ? { out: args.out } : {}),
+      ...(args.project !== undefined ? { projectFile: args.project } : {}),
+      ...(args.workflows === false ? { repoDir: false as const } : {}),
     });
     const names = resourceNames(result.config);
     const rel = (p: string) => {
-      const r = relative(process.cwd(), p);
+      const r = relative(cwd, p);
       return r === '' ? '.' : r.startsWith('..') ? p : r;
     };
     const w = result.written;
@@ -293,18 +350,26 @@ export function main(argv: string[]): number {
       `  ${rel(join(result.out, 'terraform'))}/  ${w.terraform.length} file(s): ${w.terraform.join(', ')}`,
       `  ${rel(join(result.out, 'chart'))}/      ${w.chart.length} file(s)`,
       `  ${rel(join(result.out, 'manifests'))}/  ${w.manifests.length} file(s)`,
+      `  ${rel(join(result.out, STAMP_FILE))}`,
     ];
-    if (result.workflowsDir) {
-      lines.push(`  ${rel(result.workflowsDir)}/  ${w.workflows.join(', ')}`);
+    if (result.repoDir) {
+      lines.push(`  ${rel(join(result.repoDir, WORKFLOWS_DIR))}/  ${w.workflows.join(', ')}`);
+      lines.push(
+        `  ${rel(join(result.repoDir, OVERRIDES_SCHEMA_FILE))}, ${rel(join(result.repoDir, COMPOSE_FILE))}`,
+      );
+    } else {
+      lines.push(
+        '  (a preview: .github/workflows and the other committed files are left as they are)',
+      );
     }
-    process.stdout.write(`${lines.join('\n')}\n`);
+    io.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   } catch (e) {
     if (e instanceof ConfigError) {
-      process.stderr.write(`synth: ${e.message}\n`);
+      io.stderr.write(`synth: ${e.message}\n`);
       return 1;
     }
-    process.stderr.write(`synth: failed, nothing was written: ${(e as Error).stack ?? e}\n`);
+    io.stderr.write(`synth: failed, nothing was written: ${(e as Error).stack ?? e}\n`);
     return 1;
   }
 }

@@ -6,7 +6,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { API_IMAGE, ENVIRONMENTS, resolveConfig } from '@fittech/shared';
+import { API_IMAGE, resolveConfig } from '@fittech/shared';
+import project from '../../../fittech.config';
 
 const root = resolve(__dirname, '../../..');
 const dockerfile = readFileSync(resolve(__dirname, '../Dockerfile'), 'utf8');
@@ -79,8 +80,8 @@ describe('packages/api/Dockerfile', () => {
   });
 
   it("exposes the config's API port in every environment", () => {
-    for (const env of ENVIRONMENTS) {
-      expect(all(runtime, 'EXPOSE')).toEqual([String(resolveConfig({ env }).api.port)]);
+    for (const env of Object.keys(project.environments)) {
+      expect(all(runtime, 'EXPOSE')).toEqual([String(resolveConfig({ project, env }).api.port)]);
     }
   });
 

@@ -10,7 +10,14 @@ import {
   Token,
 } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { API_IMAGE, ConfigError, type FitTechConfig, resourceNames } from '@fittech/shared';
+import {
+  API_IMAGE,
+  ConfigError,
+  DB_PASSWORD_VARIABLE,
+  TERRAFORM_OUTPUTS,
+  type FitTechConfig,
+  resourceNames,
+} from '@fittech/shared';
 import { awsContext } from './aws-context';
 import { ADDONS_AFTER_NODES, EksCluster } from './cluster';
 import { PostgresDatabase } from './database';
@@ -20,21 +27,8 @@ import { ManagedNodeGroup } from './node-group';
 import { ImageRepository } from './registry';
 
 /** The outputs the pipeline reads (`terraform output -raw <name>`), by what they hold. */
-export const TERRAFORM_OUTPUTS = {
-  clusterName: 'cluster_name',
-  clusterEndpoint: 'cluster_endpoint',
-  region: 'region',
-  ecrRepositoryUrl: 'ecr_repository_url',
-  /** Host name of the RDS instance (without the port). */
-  dbEndpoint: 'db_endpoint',
-  dbPort: 'db_port',
-  /** Sensitive: the API's DATABASE_URL. */
-  databaseUrl: 'database_url',
-  kubeconfigCommand: 'kubeconfig_command',
-} as const;
-
-/** The sensitive input variable holding the RDS master password: set `TF_VAR_db_password`. */
-export const DB_PASSWORD_VARIABLE = 'db_password';
+// The outputs and the password variable are contracts with the deploy CLI: defined in @fittech/shared.
+export { TERRAFORM_OUTPUTS, DB_PASSWORD_VARIABLE };
 
 /** Terraform that understands the S3 backend's native locking (`use_lockfile`). */
 export const MIN_TERRAFORM_VERSION_FOR_S3_LOCKFILE = '1.10.0';

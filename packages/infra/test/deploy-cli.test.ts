@@ -9,13 +9,20 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   ConfigError,
+  readOverridesFile,
   resolveConfig,
   resourceNames,
   selectorLabels,
   type FitTechConfig,
 } from '@fittech/shared';
+import project from '../../../fittech.config';
 import { formatCommand, shellQuote } from '../src/deploy/command';
-import { runCli, ScriptedRunner } from './deploy-support';
+import {
+  runCli,
+  ScriptedRunner,
+  standInTools,
+  SECRET_KEY as DEFAULT_SECRET,
+} from './deploy-support';
 
 const FIXTURE = join(__dirname, 'fixtures', 'pods.json');
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
@@ -55,7 +62,7 @@ const commandLines = (lines: string[]) => lines.filter((l) => !l.startsWith('#')
 
 describe('dry run: every name comes from the config', () => {
   it('prints the exact commands of a dev deployment, shell-quoted, and runs nothing', async () => {
-    const config = resolveConfig({ env: 'dev' });
+    const config = resolveConfig({ project, env: 'dev' });
     const run = await runCli([
       'deploy',
       '--env',
@@ -91,7 +98,7 @@ describe('dry run: every name comes from the config', () => {
       pipeline: { helmTimeout: '7m30s' },
     };
     const file = overridesFile('acme.json', overrides);
-    const config = resolveConfig({ env: 'prod', overrides });
+    const config = resolveConfig({ project, env: 'prod', overrides });
     const run = await runCli([
       'deploy',
       '--env',
@@ -126,7 +133,7 @@ describe('dry run: every name comes from the config', () => {
       api: { healthPath: '/livez' },
     };
     const file = overridesFile('acme-all.json', overrides);
-    const config = resolveConfig({ env: 'dev', overrides });
+    const config = resolveConfig({ project, env: 'dev', overrides });
     const n = resourceNames(config);
     const registry = '123456789012.dkr.ecr.ap-southeast-2.amazonaws.com';
     const invocations = [
@@ -165,7 +172,7 @@ describe('dry run: every name comes from the config', () => {
   });
 
   it('kubeconfig, rollout and helm-test print one command each', async () => {
-    const config = resolveConfig({ env: 'prod' });
+    const config = resolveConfig({ project, env: 'prod' });
     const n = resourceNames(config);
     const kube = await runCli(['kubeconfig', '--env', 'prod', '--dry-run']);
     expect(kube.lines).toEqual([
@@ -182,7 +189,7 @@ describe('dry run: every name comes from the config', () => {
   });
 
   it('teardown uninstalls, waits for the Service and its load balancer, then destroys', async () => {
-    const config = resolveConfig({ env: 'dev' });
+    const config = resolveConfig({ project, env: 'dev' });
     const n = resourceNames(config);
     const run = await runCli(['teardown', '--env', 'dev', '--dry-run', '--timeout', '12m']);
     expect(run.status).toBe(0);
@@ -200,7 +207,7 @@ describe('dry run: every name comes from the config', () => {
 });
 
 describe('diagnose', () => {
-  const config = resolveConfig({ env: 'dev' });
+  const config = resolveConfig({ project, env: 'dev' });
   const n = resourceNames(config);
   const selector = Object.entries(selectorLabels(config))
     .map(([k, v]) => `${k}=${v}`)
@@ -279,7 +286,7 @@ describe('diagnose', () => {
 });
 
 describe('helm-upgrade: secrets only through a private values file', () => {
-  const config = resolveConfig({ env: 'dev' });
+  const config = resolveConfig({ project, env: 'dev' });
   const n = resourceNames(config);
 
   it('writes the values to a 0600 file in a 0700 directory, passes only its path, and removes it', async () => {
@@ -394,18 +401,17 @@ describe('helm-upgrade: secrets only through a private values file', () => {
   });
 
   it('needs a registry unless the config knows the account', async () => {
-    const noRegistry = await runCli(['helm-upgrade', '--env', 'dev', '--dry-run']);
+    const withoutAccount = { environments: { dev: {} } };
+    const noRegistry = await runCli(['helm-upgrade', '--env', 'dev', '--dry-run'], {
+      project: withoutAccount,
+    });
     expect(noRegistry.status).toBe(1);
     expect(noRegistry.stderr).toContain('the image registry is unknown: pass --registry');
     const file = overridesFile('account.json', { accountId: '210987654321' });
-    const withAccount = await runCli([
-      'helm-upgrade',
-      '--env',
-      'dev',
-      '--dry-run',
-      '--config',
-      file,
-    ]);
+    const withAccount = await runCli(
+      ['helm-upgrade', '--env', 'dev', '--dry-run', '--config', file],
+      { project: withoutAccount },
+    );
     expect(withAccount.status).toBe(0);
     expect(withAccount.stdout).toContain(
       `image.repository=210987654321.dkr.ecr.${config.region}.amazonaws.com/${n.ecrRepository} image.tag=${config.api.imageTag}`,
@@ -419,39 +425,52 @@ describe('errors are for people', () => {
     const file = overridesFile('bad.json', overrides);
     let expected = '';
     try {
-      resolveConfig({ env: 'dev', overrides, source: `configuration (${file}) for env "dev"` });
+      const read = readOverridesFile(file);
+      resolveConfig({
+        project,
+        env: 'dev',
+        overrides: read.data,
+        source: file,
+        locate: read.locate,
+      });
     } catch (error) {
       expected = (error as ConfigError).message;
     }
     expect(expected).toContain('cluster.name');
     const run = await runCli(['kubeconfig', '--env', 'dev', '--config', file, '--dry-run']);
-    expect(run.status).toBe(2);
+    expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(`fittech-deploy: ${expected}\n`);
   });
 
   it('names an unreadable or malformed overrides file', async () => {
     const missing = await runCli(['kubeconfig', '--config', join(dir, 'nope.json'), '--dry-run']);
-    expect(missing.status).toBe(2);
+    expect(missing.status).toBe(1);
     expect(missing.stderr).toContain(`overrides file ${join(dir, 'nope.json')}`);
     expect(missing.stderr).toContain('cannot be read');
     const file = join(dir, 'broken.json');
     writeFileSync(file, '{"cluster": ');
     const broken = await runCli(['kubeconfig', '--config', file, '--dry-run']);
-    expect(broken.status).toBe(2);
+    expect(broken.status).toBe(1);
     expect(broken.stderr).toContain('is not valid JSON');
+    expect(broken.stderr).toContain(`${file}:1:13`);
   });
 
   it('rejects unknown commands, unknown flags, bad environments and bad durations with usage', async () => {
     const unknown = await runCli(['deploi']);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain('unknown command "deploi"; one of kubeconfig, helm-upgrade');
+    expect(unknown.stderr).toContain("unknown command 'deploi'");
+    expect(unknown.stderr).toContain('(Did you mean deploy?)');
     const flag = await runCli(['rollout', '--pods', 'x']);
     expect(flag.status).toBe(2);
-    expect(flag.stderr).toContain("Unknown option '--pods'");
+    expect(flag.stderr).toContain("unknown option '--pods'");
+    const typo = await runCli(['rollout', '--dry-runn']);
+    expect(typo.stderr).toContain('(Did you mean --dry-run?)');
     const env = await runCli(['rollout', '--env', 'staging', '--dry-run']);
-    expect(env.status).toBe(2);
-    expect(env.stderr).toContain('--env must be one of dev, prod (got "staging")');
+    expect(env.status).toBe(1);
+    expect(env.stderr).toContain(
+      'environment: is not declared in fittech.config.ts; declared: dev, prod',
+    );
     const timeout = await runCli(['rollout', '--timeout', 'ten minutes', '--dry-run']);
     expect(timeout.status).toBe(2);
     expect(timeout.stderr).toContain(
@@ -466,6 +485,10 @@ describe('errors are for people', () => {
     const help = await runCli(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('Usage: fittech-deploy <command>');
+    const commandHelp = await runCli(['teardown', '--help']);
+    expect(commandHelp.status).toBe(0);
+    expect(commandHelp.stdout).toContain('--confirm <cluster>');
+    expect(commandHelp.stdout).toContain('--dry-run');
     const none = await runCli([]);
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('Usage: fittech-deploy <command>');
@@ -486,7 +509,7 @@ describe('errors are for people', () => {
 
 describe('endpoint', () => {
   it('polls until the Service has a hostname and writes it to $GITHUB_OUTPUT', async () => {
-    const config = resolveConfig({ env: 'dev' });
+    const config = resolveConfig({ project, env: 'dev' });
     const answers = ['', '', 'abc-123.elb.us-east-1.amazonaws.com\n'];
     const runner = new ScriptedRunner(() => ({ stdout: answers.shift() ?? '' }));
     const waits: number[] = [];
@@ -536,5 +559,95 @@ describe('shell quoting (printing only; commands are spawned with argv arrays)',
     expect(shellQuote('deployment/fittech-api')).toBe('deployment/fittech-api');
     expect(shellQuote('--sort-by=.lastTimestamp')).toBe('--sort-by=.lastTimestamp');
     expect(shellQuote('a b')).toBe("'a b'");
+  });
+});
+
+describe('the deploy CLI checks what it deploys', () => {
+  const dev = resolveConfig({ project, env: 'dev' });
+  const prod = resolveConfig({ project, env: 'prod' });
+
+  it('refuses a dist/ synthesized for another environment, and says how to fix it', async () => {
+    const run = await runCli(['deploy', '--env', 'dev', '--dry-run'], { stamp: prod });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('was synthesized for env prod, not env dev');
+    expect(run.stderr).toContain('Run `pnpm synth --env dev` first');
+  });
+
+  it('refuses a dist/ of the same environment with another configuration', async () => {
+    const file = overridesFile('bigger.json', { api: { replicas: 3 } });
+    const run = await runCli(['helm-upgrade', '--env', 'dev', '--config', file, '--dry-run'], {
+      stamp: dev,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('was synthesized for env dev with another configuration');
+    expect(run.stderr).toContain(`Run \`pnpm synth --env dev --config ${file}\` first`);
+  });
+
+  it('refuses a dist/ without a stamp', async () => {
+    const run = await runCli(['teardown', '--env', 'dev', '--dry-run'], { stamp: false });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('has no fittech-stamp.json');
+  });
+
+  it('tears down a deletion-protected environment only with --confirm <cluster name>', async () => {
+    const without = await runCli(['teardown', '--env', 'prod', '--dry-run']);
+    expect(without.status).toBe(1);
+    expect(without.stdout).toBe('');
+    expect(without.stderr).toContain(
+      `refusing to tear down env prod: it destroys cluster ${prod.cluster.name} and its database`,
+    );
+    expect(without.stderr).toContain(`--confirm ${prod.cluster.name}`);
+    const wrong = await runCli([
+      'teardown',
+      '--env',
+      'prod',
+      '--dry-run',
+      '--confirm',
+      'fittech-dev',
+    ]);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain('--confirm fittech-dev does not name the cluster');
+    const confirmed = await runCli([
+      'teardown',
+      '--env',
+      'prod',
+      '--dry-run',
+      '--confirm',
+      prod.cluster.name,
+    ]);
+    expect(confirmed.stderr).toBe('');
+    expect(confirmed.status).toBe(0);
+    expect(confirmed.stdout).toContain('terraform -chdir=dist/terraform destroy -auto-approve');
+    // dev has no deletion protection: no confirmation asked.
+    expect((await runCli(['teardown', '--env', 'dev', '--dry-run'])).status).toBe(0);
+  });
+
+  it('a dry run checks the secrets as the real run does', async () => {
+    const missing = await runCli(['deploy', '--env', 'dev', '--dry-run'], { env: {} });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('SECRET_KEY is not set');
+    const short = await runCli(['deploy', '--env', 'dev', '--dry-run'], {
+      env: { SECRET_KEY: 'too-short' },
+    });
+    expect(short.status).toBe(1);
+    expect(short.stderr).toContain('SECRET_KEY (from $SECRET_KEY) must be at least 32 characters');
+    expect(short.stderr).not.toContain('too-short');
+    const badUrl = await runCli(['deploy', '--env', 'dev', '--dry-run'], {
+      env: { SECRET_KEY: DEFAULT_SECRET, DATABASE_URL: 'mysql://x' },
+    });
+    expect(badUrl.status).toBe(1);
+    expect(badUrl.stderr).toContain(
+      'DATABASE_URL (from $DATABASE_URL) must be a postgresql:// URL',
+    );
+  });
+
+  it('a dry run fails where a tool is missing, as the real run would', async () => {
+    const noHelm = standInTools(['aws', 'kubectl', 'terraform']);
+    const run = await runCli(['deploy', '--env', 'dev', '--dry-run'], {
+      env: { SECRET_KEY: DEFAULT_SECRET, PATH: noHelm },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('helm was not found on PATH (needed for: helm lint');
   });
 });

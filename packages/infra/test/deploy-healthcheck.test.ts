@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '@fittech/shared';
+import project from '../../../fittech.config';
 import { backoffDelays, checkHealth, type AttemptResult } from '../src/deploy/healthcheck';
 import { runCli } from './deploy-support';
 
@@ -186,7 +187,7 @@ describe('checkHealth against a real HTTP server', () => {
 });
 
 describe('fittech-deploy healthcheck', () => {
-  const config = resolveConfig({ env: 'dev' });
+  const config = resolveConfig({ project, env: 'dev' });
 
   it('prints each failed attempt and the attempt count on success', async () => {
     const server = await scriptedServer([503, 503, 200]);

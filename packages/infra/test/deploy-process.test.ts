@@ -54,7 +54,7 @@ beforeEach(() => {
 describe('ProcessRunner', () => {
   it('passes every argument unchanged, without a shell', async () => {
     const captured = captureIo();
-    const runner = new ProcessRunner(captured.io, env);
+    const runner = new ProcessRunner(captured.io, { env });
     const args = ['get', 'a b', "it's", '$(touch /tmp/pwned)', '`id`', '*', 'x;y', ''];
     const result = await runner.run({ program: 'kubectl', args });
     expect(result.exitCode).toBe(0);
@@ -69,12 +69,12 @@ describe('ProcessRunner', () => {
     env.STANDIN_STDOUT = 'hostname.elb.amazonaws.com\n';
     env.STANDIN_STDERR = 'a warning\n';
     const streamed = captureIo();
-    await new ProcessRunner(streamed.io, env).run({ program: 'kubectl', args: ['get'] });
+    await new ProcessRunner(streamed.io, { env }).run({ program: 'kubectl', args: ['get'] });
     expect(streamed.stdout()).toBe('$ kubectl get\nhostname.elb.amazonaws.com\n');
     expect(streamed.stderr()).toBe('a warning\n');
 
     const quiet = captureIo();
-    const result = await new ProcessRunner(quiet.io, env).run(
+    const result = await new ProcessRunner(quiet.io, { env }).run(
       { program: 'kubectl', args: ['get'] },
       { capture: true, quiet: true },
     );
@@ -84,7 +84,7 @@ describe('ProcessRunner', () => {
 
   it('returns the exit code of a failing program', async () => {
     env.STANDIN_EXIT = '3';
-    const result = await new ProcessRunner(captureIo().io, env).run({
+    const result = await new ProcessRunner(captureIo().io, { env }).run({
       program: 'kubectl',
       args: ['x'],
     });
@@ -94,7 +94,29 @@ describe('ProcessRunner', () => {
   it('says which program is missing and how to get it', async () => {
     const onlyStandIns = { ...env, PATH: bin };
     await expect(
-      new ProcessRunner(captureIo().io, onlyStandIns).run({ program: 'helm', args: ['version'] }),
+      new ProcessRunner(captureIo().io, { env: onlyStandIns }).run({
+        program: 'helm',
+        args: ['version'],
+      }),
+    ).rejects.toThrow('helm was not found on PATH (needed for: helm version); install Helm 3');
+  });
+
+  it('a dry run prints instead of running, and stops at the same missing program', async () => {
+    const captured = captureIo();
+    const dry = new ProcessRunner(captured.io, { dryRun: true, env });
+    expect(
+      await dry.run({ program: 'kubectl', args: ['get', 'a b'] }, { dryRunStdout: 'x' }),
+    ).toEqual({
+      exitCode: 0,
+      stdout: 'x',
+    });
+    expect(recorded()).toEqual([]);
+    expect(captured.stdout()).toBe("kubectl get 'a b'\n");
+    await expect(
+      new ProcessRunner(captureIo().io, { dryRun: true, env: { ...env, PATH: bin } }).run({
+        program: 'helm',
+        args: ['version'],
+      }),
     ).rejects.toThrow('helm was not found on PATH (needed for: helm version); install Helm 3');
   });
 });

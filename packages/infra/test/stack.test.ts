@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { API_IMAGE, ConfigError, resolveConfig, resourceNames } from '@fittech/shared';
+import project from '../../../fittech.config';
 import {
   ADDONS_AFTER_NODES,
   ADDONS_BEFORE_NODES,
@@ -17,8 +18,8 @@ const PLATFORM_ADMIN = 'arn:aws:iam::123456789012:role/platform-admin';
 
 let dev: TerraformJson;
 let prod: TerraformJson;
-const devNames = resourceNames(resolveConfig({ env: 'dev' }));
-const prodNames = resourceNames(resolveConfig({ env: 'prod' }));
+const devNames = resourceNames(resolveConfig({ project, env: 'dev' }));
+const prodNames = resourceNames(resolveConfig({ project, env: 'prod' }));
 
 beforeAll(() => {
   dev = TerraformJson.synth('dev');
@@ -27,13 +28,13 @@ beforeAll(() => {
 
 describe('synthesizeTerraform', () => {
   it('returns one file, main.tf.json, ending in a newline', () => {
-    const files = synthesizeTerraform(resolveConfig({ env: 'dev' }));
+    const files = synthesizeTerraform(resolveConfig({ project, env: 'dev' }));
     expect(Object.keys(files)).toEqual([TERRAFORM_FILE]);
     expect(files[TERRAFORM_FILE]!.endsWith('}\n')).toBe(true);
   });
 
   it('is deterministic: two synths of the same config give identical bytes', () => {
-    const again = synthesizeTerraform(resolveConfig({ env: 'dev' }))[TERRAFORM_FILE];
+    const again = synthesizeTerraform(resolveConfig({ project, env: 'dev' }))[TERRAFORM_FILE];
     expect(again).toBe(dev.text);
   });
 
@@ -91,6 +92,7 @@ describe('state backend', () => {
 
   it('refuses a pipeline Terraform too old for S3 lock files, naming the setting to change', () => {
     const config = resolveConfig({
+      project,
       env: 'dev',
       overrides: { state: { bucket: 'fittech-tfstate' }, pipeline: { terraformVersion: '1.9.8' } },
     });

@@ -1,4 +1,5 @@
 import { resolveConfig, type ConfigOverrides, type Environment } from '@fittech/shared';
+import project from '../../../fittech.config';
 import { synthesizeTerraform, TERRAFORM_FILE } from '@fittech/infra';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Terraform JSON is untyped by nature */
@@ -14,7 +15,7 @@ export class TerraformJson {
 
   /** Synthesizes the environment preset with overrides (what `pnpm synth --env --config` does). */
   static synth(env: Environment, overrides: ConfigOverrides = {}): TerraformJson {
-    const files = synthesizeTerraform(resolveConfig({ env, overrides }));
+    const files = synthesizeTerraform(resolveConfig({ project, env, overrides }));
     return new TerraformJson(files[TERRAFORM_FILE]!);
   }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { resolveConfig, type ConfigOverrides, type Environment } from '@fittech/shared';
+import project from '../../../fittech.config';
 import { AWS_PROVIDER, synthesizeTerraform, TERRAFORM_FILE } from '@fittech/infra';
 
 /*
@@ -220,7 +221,7 @@ describeIfTerraform(suiteName, () => {
         const dir = join(workdir, name);
         mkdirSync(join(dir, 'tests'), { recursive: true });
         const json = JSON.parse(
-          synthesizeTerraform(resolveConfig({ env: c.env, overrides: c.overrides }))[
+          synthesizeTerraform(resolveConfig({ project, env: c.env, overrides: c.overrides }))[
             TERRAFORM_FILE
           ]!,
         );

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { FitTechConfig } from './schema';
 import { redisUrl } from './names';
+import { DEFAULTS } from './defaults';
+import { ProblemsError, type Problem } from './problems';
 
 /**
  * The API's environment contract: one typed object that the API uses to parse
@@ -46,7 +48,7 @@ export const apiEnvironment = {
   PORT: {
     source: 'config',
     description: 'Port the HTTP server listens on (the container port).',
-    schema: integer(1, 65535, 8000),
+    schema: integer(1, 65535, DEFAULTS.api.port),
     fromConfig: (c) => String(c.api.port),
   },
   DATABASE_URL: {
@@ -63,7 +65,7 @@ export const apiEnvironment = {
     description: 'URL of the Redis cache (in the pod: the sidecar on 127.0.0.1).',
     schema: withDefault(
       z.string().regex(/^rediss?:\/\/.+/, { message: 'must be a redis:// URL' }),
-      'redis://127.0.0.1:6379/0',
+      `redis://127.0.0.1:${DEFAULTS.redis.port}/0`,
     ),
     fromConfig: redisUrl,
   },
@@ -76,43 +78,43 @@ export const apiEnvironment = {
   ALGORITHM: {
     source: 'config',
     description: 'JWT signing algorithm.',
-    schema: withDefault(z.enum(['HS256', 'HS384', 'HS512']), 'HS256'),
+    schema: withDefault(z.enum(['HS256', 'HS384', 'HS512']), DEFAULTS.api.jwtAlgorithm),
     fromConfig: (c) => c.api.jwtAlgorithm,
   },
   ACCESS_TOKEN_EXPIRE_MINUTES: {
     source: 'config',
     description: 'Lifetime of an access token, minutes.',
-    schema: integer(1, 24 * 60, 30),
+    schema: integer(1, 24 * 60, DEFAULTS.api.accessTokenExpireMinutes),
     fromConfig: (c) => String(c.api.accessTokenExpireMinutes),
   },
   HEALTH_PATH: {
     source: 'config',
     description: 'Liveness path (depends on nothing but the process).',
-    schema: withDefault(path, '/health'),
+    schema: withDefault(path, DEFAULTS.api.healthPath),
     fromConfig: (c) => c.api.healthPath,
   },
   READY_PATH: {
     source: 'config',
     description: 'Readiness path (PostgreSQL answers; reports the cache).',
-    schema: withDefault(path, '/ready'),
+    schema: withDefault(path, DEFAULTS.api.readyPath),
     fromConfig: (c) => c.api.readyPath,
   },
   DB_POOL_MAX: {
     source: 'config',
     description: 'Maximum PostgreSQL connections of this replica.',
-    schema: integer(1, 100, 10),
+    schema: integer(1, 100, DEFAULTS.api.dbPoolMax),
     fromConfig: (c) => String(c.api.dbPoolMax),
   },
   CACHE_TTL_SECONDS: {
     source: 'config',
     description: 'TTL backstop of cached entries, seconds.',
-    schema: integer(1, 86400, 300),
+    schema: integer(1, 86400, DEFAULTS.api.cacheTtlSeconds),
     fromConfig: (c) => String(c.api.cacheTtlSeconds),
   },
   SHUTDOWN_TIMEOUT_SECONDS: {
     source: 'config',
     description: 'Seconds in-flight requests get after SIGTERM before the server closes anyway.',
-    schema: integer(1, 300, 20),
+    schema: integer(1, 300, DEFAULTS.api.shutdownTimeoutSeconds),
     fromConfig: (c) => String(c.api.shutdownTimeoutSeconds),
   },
   LOG_LEVEL: {
@@ -120,7 +122,7 @@ export const apiEnvironment = {
     description: 'pino log level.',
     schema: withDefault(
       z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-      'info',
+      DEFAULTS.api.logLevel,
     ),
     fromConfig: (c) => c.api.logLevel,
   },
@@ -138,34 +140,50 @@ export type ApiEnvironment = {
   [K in ApiVariableName]: z.output<(typeof apiEnvironment)[K]['schema']>;
 };
 
-export class ApiEnvironmentError extends Error {
-  constructor(readonly problems: readonly { variable: string; message: string }[]) {
+/** One variable that is missing or invalid (its value is shown only when it is not a secret). */
+export interface ApiEnvironmentProblem extends Problem {
+  /** The variable's name (= `path`). */
+  readonly variable: string;
+}
+
+export class ApiEnvironmentError extends ProblemsError<ApiEnvironmentProblem> {
+  constructor(problems: readonly ApiEnvironmentProblem[]) {
     super(
-      `Invalid API environment:\n${problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n')}\n` +
-        'Set the variables above (see @fittech/shared apiEnvironment for each one’s meaning).',
+      problems,
+      'API environment',
+      'Set the variables above (see @fittech/shared apiEnvironment for each one’s meaning).',
     );
     this.name = 'ApiEnvironmentError';
   }
 }
 
-/** Parses an environment (normally `process.env`) by the contract; every problem is named. */
-export function parseApiEnvironment(env: Record<string, string | undefined>): ApiEnvironment {
-  const problems: { variable: string; message: string }[] = [];
+/**
+ * Parses an environment (normally `process.env`) by the contract; every
+ * problem is named, and a secret's value is never shown. `names` limits it to
+ * some variables (the migration Job needs DATABASE_URL, not the JWT key).
+ */
+export function parseApiEnvironment<K extends ApiVariableName = ApiVariableName>(
+  env: Readonly<Record<string, string | undefined>>,
+  names: readonly K[] = Object.keys(apiEnvironment) as K[],
+): Pick<ApiEnvironment, K> {
+  const problems: ApiEnvironmentProblem[] = [];
   const out: Record<string, unknown> = {};
-  for (const [name, variable] of Object.entries(apiEnvironment) as [string, ApiVariable][]) {
+  for (const name of names) {
+    const variable: ApiVariable = apiEnvironment[name];
     const raw = env[name] === '' ? undefined : env[name];
     const result = variable.schema.safeParse(raw);
-    if (result.success) out[name] = result.data;
-    else {
-      const message =
-        raw === undefined
-          ? 'is required but not set'
-          : `${result.error.issues[0]?.message ?? 'is invalid'} (got "${name.includes('SECRET') || name === 'DATABASE_URL' ? '<redacted>' : raw}")`;
-      problems.push({ variable: name, message });
+    if (result.success) {
+      out[name] = result.data;
+    } else if (raw === undefined) {
+      problems.push({ variable: name, path: name, message: 'is required but not set' });
+    } else {
+      const message = result.error.issues[0]?.message ?? 'is invalid';
+      const secret = variable.source === 'secret';
+      problems.push({ variable: name, path: name, message, value: secret ? '<redacted>' : raw });
     }
   }
   if (problems.length > 0) throw new ApiEnvironmentError(problems);
-  return out as ApiEnvironment;
+  return out as Pick<ApiEnvironment, K>;
 }
 
 /** What the manifests emit for the API container: ConfigMap data and Secret references. */

@@ -1,53 +1,27 @@
 import { z } from 'zod';
 import { configSchema, dns1123Label, type Environment, type FitTechConfig } from './schema';
-import { environmentPresets, type ConfigOverrides } from './environments';
+import { DEFAULTS } from './defaults';
+import { deepMerge, isPlainObject } from './merge';
+import { ProblemsError, type Problem } from './problems';
+import { environmentNames, type ConfigOverrides, type ProjectConfig } from './project';
+import { didYouMean } from './suggest';
 import { resourceNames } from './names';
 import { cpuMillis, memoryMiB } from './quantities';
 import { checkCapacity } from './capacity';
 
 /** One thing wrong with a configuration: where, what was there, and why it is wrong. */
-export interface ConfigProblem {
-  /** Dotted path such as `api.port`. */
-  readonly path: string;
-  /** The offending value (undefined when missing). */
-  readonly value: unknown;
-  readonly message: string;
-}
+export type ConfigProblem = Problem;
 
-export class ConfigError extends Error {
-  constructor(
-    readonly problems: readonly ConfigProblem[],
-    readonly source = 'configuration',
-  ) {
+/** An invalid configuration: every problem with its path, value and reason; nothing was written. */
+export class ConfigError extends ProblemsError {
+  constructor(problems: readonly ConfigProblem[], source = 'configuration') {
     super(
-      `Invalid ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
-        problems.map((p) => `  - ${p.path}: ${p.message} (got ${show(p.value)})`).join('\n') +
-        '\nFix the values above in your overrides file (or the environment preset); nothing was written.',
+      problems,
+      source,
+      'Fix the values above in fittech.config.ts or your overrides file; nothing was written.',
     );
     this.name = 'ConfigError';
   }
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const json = JSON.stringify(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Deep-merges `override` into `base`: objects merge key by key, arrays and scalars replace. */
-export function deepMerge<T>(base: T, override: unknown): T {
-  if (!isPlainObject(base) || !isPlainObject(override)) {
-    return (override === undefined ? base : override) as T;
-  }
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(override)) {
-    out[key] = key in out ? deepMerge(out[key], value) : value;
-  }
-  return out as T;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -59,62 +33,177 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
+/** Where a path of the overrides file stands in it (`preview.yaml:3:3`), when known. */
+export type Locate = (path: readonly (string | number)[]) => string | undefined;
+
 export interface ResolveOptions {
-  /** The named environment; its preset is the base (default `dev`). */
+  /** The environment to resolve (default `dev`). With `project`, one that the project declares. */
   readonly env?: Environment;
-  /** Partial configuration deep-merged over the preset. */
+  /** The project configuration (fittech.config.ts); without it, only the documented defaults. */
+  readonly project?: ProjectConfig;
+  /** Names the project configuration in messages (default `fittech.config.ts`). */
+  readonly projectSource?: string;
+  /** An ad-hoc partial configuration deep-merged last (a preview). */
   readonly overrides?: ConfigOverrides | Record<string, unknown>;
-  /** Named in error messages, e.g. the overrides file's path. */
+  /** Names the overrides in messages, e.g. the overrides file's path. */
   readonly source?: string;
+  /** Locates a path of the overrides in their file, for messages. */
+  readonly locate?: Locate;
 }
 
 /**
- * Resolves and validates a configuration: environment preset, then overrides,
- * then schema defaults; then the rules that span several fields (distinct
+ * Resolves and validates a configuration in layers: the schema's documented
+ * defaults, the project's common settings, the environment's section, then
+ * the ad-hoc overrides; then the rules that span several fields (distinct
  * ports, derived names, sizes, capacity). Throws a ConfigError listing every
- * problem with its path, value and reason.
+ * problem with its path, value and reason (and "did you mean" for a typo).
  */
 export function resolveConfig(options: ResolveOptions = {}): FitTechConfig {
   const env = options.env ?? 'dev';
-  if (!(env in environmentPresets)) {
-    throw new ConfigError(
-      [{ path: 'environment', value: env, message: 'must be one of "dev", "prod"' }],
-      options.source,
-    );
+  const projectSource = options.projectSource ?? 'fittech.config.ts';
+  const sources = [
+    ...(options.project ? [projectSource] : []),
+    ...(options.source ? [options.source] : []),
+  ];
+  const subject = `configuration for env "${env}"${sources.length ? ` (${sources.join(' + ')})` : ''}`;
+  const fail = (problems: ConfigProblem[]): never => {
+    throw new ConfigError(problems, subject);
+  };
+
+  let base: Record<string, unknown> = {};
+  if (options.project) {
+    const { environments, ...common } = options.project as ProjectConfig & Record<string, unknown>;
+    const declared = environmentNames(options.project);
+    if (!isPlainObject(environments) || declared.length === 0) {
+      fail([
+        {
+          path: 'environments',
+          value: environments,
+          message: `must declare at least one environment in ${projectSource}`,
+        },
+      ]);
+    }
+    if (!declared.includes(env)) {
+      const guess = didYouMean(env, declared);
+      fail([
+        {
+          path: 'environment',
+          value: env,
+          message: `is not declared in ${projectSource}; declared: ${declared.join(', ')}${guess ? `; did you mean "${guess}"?` : ''}`,
+        },
+      ]);
+    }
+    base = deepMerge(common, environments[env]);
   }
   const overrides = options.overrides ?? {};
   if (!isPlainObject(overrides)) {
-    throw new ConfigError(
-      [{ path: '(root)', value: overrides, message: 'must be an object' }],
-      options.source,
-    );
+    fail([
+      {
+        path: '(root)',
+        value: overrides,
+        message: 'must be an object with the shape of the config',
+      },
+    ]);
   }
-  const input = deepMerge(environmentPresets[env], overrides);
+  for (const [layer, name] of [
+    [base, projectSource],
+    [overrides, options.source ?? 'the overrides'],
+  ] as const) {
+    if ('environment' in layer) {
+      fail([
+        {
+          path: 'environment',
+          value: (layer as Record<string, unknown>).environment,
+          message: `cannot be set in ${name}: it is the --env being resolved (the keys of environments in ${projectSource})`,
+        },
+      ]);
+    }
+  }
+  const fromOverrides = (path: readonly PropertyKey[]) => valueAt(overrides, path) !== undefined;
+  const locate = (path: readonly PropertyKey[]) =>
+    options.locate && fromOverrides(path)
+      ? options.locate(path.map((p) => (typeof p === 'number' ? p : String(p))))
+      : undefined;
+
+  const input = deepMerge(deepMerge(base, overrides), { environment: env }) as Record<
+    string,
+    unknown
+  >;
+  // The cluster's name follows the project and the environment unless it is chosen.
+  const project = typeof input.project === 'string' ? input.project : DEFAULTS.project;
+  input.cluster = {
+    name: `${project}-${env}`,
+    ...(isPlainObject(input.cluster) ? input.cluster : {}),
+  };
+
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => toProblem(issue, input)),
-      options.source,
-    );
+    fail(parsed.error.issues.flatMap((issue) => toProblems(issue, input, locate)));
   }
-  const problems = crossFieldProblems(parsed.data);
-  if (problems.length > 0) throw new ConfigError(problems, options.source);
-  return parsed.data;
+  const config = parsed.data!;
+  const problems = crossFieldProblems(config);
+  if (problems.length > 0) fail(problems);
+  return config;
 }
 
-function toProblem(issue: z.core.$ZodIssue, input: unknown): ConfigProblem {
-  if (issue.code === 'unrecognized_keys') {
-    const parent = issue.path.map(String).join('.');
-    return {
-      path: issue.keys.map((k) => (parent ? `${parent}.${k}` : k)).join(', '),
-      value: issue.keys.map((k) => valueAt(input, [...issue.path, k]))[0],
-      message: 'is not a known setting (check the spelling against the schema)',
+/** The keys the schema knows at a path (`api` → port, replicas, …), for "did you mean". */
+export function knownKeys(path: readonly PropertyKey[]): string[] {
+  let schema: z.core.$ZodType = configSchema;
+  for (const key of [...path, undefined]) {
+    // Unwrap defaults, prefaults and optionals down to the object.
+    for (;;) {
+      const def = schema._zod.def as {
+        type: string;
+        innerType?: z.core.$ZodType;
+        element?: z.core.$ZodType;
+      };
+      if (def.innerType) schema = def.innerType;
+      else break;
+    }
+    const def = schema._zod.def as {
+      type: string;
+      shape?: Record<string, z.core.$ZodType>;
+      element?: z.core.$ZodType;
     };
+    if (key === undefined) return def.shape ? Object.keys(def.shape) : [];
+    if (def.type === 'array' && def.element) schema = def.element;
+    else if (def.shape && typeof key === 'string' && def.shape[key]) schema = def.shape[key]!;
+    else return [];
+  }
+  return [];
+}
+
+function toProblems(
+  issue: z.core.$ZodIssue,
+  input: unknown,
+  locate: (p: readonly PropertyKey[]) => string | undefined,
+): ConfigProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeys(issue.path);
+    return issue.keys.map((key) => {
+      const path = [...issue.path, key];
+      const guess = didYouMean(key, known);
+      const location = locate(path);
+      return {
+        path: path.map(String).join('.'),
+        value: valueAt(input, path),
+        message: `is not a known setting; ${guess ? `did you mean "${guess}"?` : `known here: ${known.join(', ')}`}`,
+        ...(location ? { location } : {}),
+      };
+    });
   }
   const value = valueAt(input, issue.path);
   const message =
     issue.code === 'invalid_type' && value === undefined ? 'is required' : issue.message;
-  return { path: issue.path.map(String).join('.') || '(root)', value, message };
+  const location = locate(issue.path);
+  return [
+    {
+      path: issue.path.map(String).join('.') || '(root)',
+      value,
+      message,
+      ...(location ? { location } : {}),
+    },
+  ];
 }
 
 /** Rules across fields, checked after the schema so every field has its final value. */

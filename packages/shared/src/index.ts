@@ -8,20 +8,31 @@ export {
   dns1123Label,
   port,
   SUPPORTED_KUBERNETES_VERSIONS,
-  ENVIRONMENTS,
   type FitTechConfig,
   type FitTechConfigInput,
   type Environment,
   type ContainerResources,
 } from './schema';
-export { environmentPresets, type ConfigOverrides } from './environments';
+export { DEFAULTS } from './defaults';
+export {
+  defineConfig,
+  environmentNames,
+  type ConfigOverrides,
+  type ProjectConfig,
+} from './project';
 export {
   resolveConfig,
-  deepMerge,
+  knownKeys,
   ConfigError,
   type ConfigProblem,
+  type Locate,
   type ResolveOptions,
 } from './config';
+export { deepMerge, isPlainObject } from './merge';
+export { ProblemsError, formatProblem, showValue, type Problem } from './problems';
+export { didYouMean } from './suggest';
+export { readOverridesFile, type OverridesFile } from './config-file';
+export { secretValueName, TERRAFORM_OUTPUTS, DB_PASSWORD_VARIABLE } from './contracts';
 export {
   APP_VERSION,
   API_IMAGE,
@@ -43,6 +54,7 @@ export {
   apiEnvironmentManifest,
   ApiEnvironmentError,
   type ApiEnvironment,
+  type ApiEnvironmentProblem,
   type ApiVariable,
   type ApiVariableName,
   type ApiEnvironmentManifest,
@@ -65,3 +77,7 @@ export {
   type CapacityReport,
 } from './capacity';
 export { cpuMillis, memoryMiB } from './quantities';
+export { PROJECT_CONFIG_FILE, findProjectConfig, loadProjectConfig } from './load';
+export { STAMP_FILE, configHash, synthStamp, type SynthStamp } from './stamp';
+export { OVERRIDES_SCHEMA_FILE, overridesJsonSchema } from './json-schema';
+export { retry, RetryError, exponentialBackoff, sleep, type RetryOptions } from './retry';

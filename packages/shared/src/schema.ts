@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULTS } from './defaults';
 
 /**
  * The FitTech configuration schema: the single source of truth for every
@@ -78,11 +79,11 @@ const imageReference = z
 
 export const configSchema = z.strictObject({
   /** Short name of the product; prefixes derived names and is the `part-of` label. */
-  project: dns1123Label(20).default('fittech'),
-  /** The named environment these values were resolved for. */
-  environment: z.enum(['dev', 'prod']),
+  project: dns1123Label(20).default(DEFAULTS.project),
+  /** The named environment these values were resolved for: a key of `environments` in fittech.config.ts. */
+  environment: dns1123Label(20),
   /** AWS region of every resource. */
-  region: awsRegion.default('us-east-1'),
+  region: awsRegion.default(DEFAULTS.region),
   /** AWS account ID; when set, the default image repository is the full ECR URL. */
   accountId: z
     .string()
@@ -90,7 +91,7 @@ export const configSchema = z.strictObject({
     .optional(),
 
   cluster: z.strictObject({
-    /** EKS cluster name; also the `kubernetes.io/cluster/<name>` subnet tag. */
+    /** EKS cluster name; also the `kubernetes.io/cluster/<name>` subnet tag. Default `<project>-<environment>`. */
     name: dns1123Label(40),
     /** Kubernetes version of the control plane and the nodes. */
     version: z.enum(SUPPORTED_KUBERNETES_VERSIONS).default('1.34'),
@@ -126,65 +127,89 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 
-  nodeGroup: z.strictObject({
-    /** EC2 instance types of the managed node group; the capacity check requires each one to hold the API. */
-    instanceTypes: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/)).min(1),
-    minSize: z.number().int().min(1),
-    desiredSize: z.number().int().min(1),
-    maxSize: z.number().int().min(1),
-    /** Root volume size (gp3, encrypted), GiB. */
-    diskSizeGiB: z.number().int().min(20).max(16384).default(20),
-    capacityType: z.enum(['ON_DEMAND', 'SPOT']).default('ON_DEMAND'),
-    /** Nodes replaced at once during a node group update. */
-    maxUnavailable: z.number().int().min(1).default(1),
-  }),
+  nodeGroup: z
+    .strictObject({
+      /** EC2 instance types of the managed node group; the capacity check requires each one to hold the API. */
+      instanceTypes: z
+        .array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/))
+        .min(1)
+        .default(['t3.medium']),
+      minSize: z.number().int().min(1).default(1),
+      desiredSize: z.number().int().min(1).default(2),
+      maxSize: z.number().int().min(1).default(3),
+      /** Root volume size (gp3, encrypted), GiB. */
+      diskSizeGiB: z.number().int().min(20).max(16384).default(20),
+      capacityType: z.enum(['ON_DEMAND', 'SPOT']).default('ON_DEMAND'),
+      /** Nodes replaced at once during a node group update. */
+      maxUnavailable: z.number().int().min(1).default(1),
+    })
+    .prefault({}),
 
-  api: z.strictObject({
-    /** Container port of the API; PORT in its environment. */
-    port: port.default(8000),
-    /** Replicas (the Helm value `replicaCount` defaults to this). */
-    replicas: z.number().int().min(1).max(100),
-    /** Liveness path: depends on nothing but the process. */
-    healthPath: httpPath.default('/health'),
-    /** Readiness path: checks PostgreSQL (and reports the cache). */
-    readyPath: httpPath.default('/ready'),
-    /** Default image tag of the API (the Helm value `image.tag`). */
-    imageTag: z
-      .string()
-      .regex(/^[\w][\w.-]{0,127}$/)
-      .refine((t) => t !== 'latest', { message: 'must not be "latest"' })
-      .default('0.1.0'),
-    resources: containerResources.default({
-      requests: { cpu: '100m', memory: '128Mi' },
-      limits: { cpu: '500m', memory: '256Mi' },
-    }),
-    /** Maximum PostgreSQL connections per replica. */
-    dbPoolMax: z.number().int().min(1).max(100).default(10),
-    /** Seconds the preStop hook sleeps so the load balancer stops sending before SIGTERM. */
-    preStopSleepSeconds: z.number().int().min(0).max(120).default(10),
-    /** Seconds the API may take to finish in-flight requests after SIGTERM. */
-    shutdownTimeoutSeconds: z.number().int().min(1).max(300).default(20),
-    /** JWT signing algorithm (HMAC). */
-    jwtAlgorithm: z.enum(['HS256', 'HS384', 'HS512']).default('HS256'),
-    /** Lifetime of an access token, minutes. */
-    accessTokenExpireMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(24 * 60)
-      .default(30),
-    /** TTL backstop of cached entries, seconds. */
-    cacheTtlSeconds: z.number().int().min(1).max(86400).default(300),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-  }),
+  api: z
+    .strictObject({
+      /** Container port of the API; PORT in its environment. */
+      port: port.default(DEFAULTS.api.port),
+      /** Replicas (the Helm value `replicaCount` defaults to this). */
+      replicas: z
+        .number()
+        .int()
+        .min(1)
+        .max(DEFAULTS.api.maxReplicas)
+        .default(DEFAULTS.api.replicas),
+      /** Liveness path: depends on nothing but the process. */
+      healthPath: httpPath.default(DEFAULTS.api.healthPath),
+      /** Readiness path: checks PostgreSQL (and reports the cache). */
+      readyPath: httpPath.default(DEFAULTS.api.readyPath),
+      /** Default image tag of the API (the Helm value `image.tag`). */
+      imageTag: z
+        .string()
+        .regex(/^[\w][\w.-]{0,127}$/)
+        .refine((t) => t !== 'latest', { message: 'must not be "latest"' })
+        .default('0.1.0'),
+      resources: containerResources.default({
+        requests: { cpu: '100m', memory: '128Mi' },
+        limits: { cpu: '500m', memory: '256Mi' },
+      }),
+      /** Maximum PostgreSQL connections per replica. */
+      dbPoolMax: z.number().int().min(1).max(100).default(DEFAULTS.api.dbPoolMax),
+      /** Seconds the preStop hook sleeps so the load balancer stops sending before SIGTERM. */
+      preStopSleepSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(120)
+        .default(DEFAULTS.api.preStopSleepSeconds),
+      /** Seconds the API may take to finish in-flight requests after SIGTERM. */
+      shutdownTimeoutSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(300)
+        .default(DEFAULTS.api.shutdownTimeoutSeconds),
+      /** JWT signing algorithm (HMAC). */
+      jwtAlgorithm: z.enum(['HS256', 'HS384', 'HS512']).default(DEFAULTS.api.jwtAlgorithm),
+      /** Lifetime of an access token, minutes. */
+      accessTokenExpireMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(DEFAULTS.api.accessTokenExpireMinutes),
+      /** TTL backstop of cached entries, seconds. */
+      cacheTtlSeconds: z.number().int().min(1).max(86400).default(DEFAULTS.api.cacheTtlSeconds),
+      logLevel: z
+        .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+        .default(DEFAULTS.api.logLevel),
+    })
+    .prefault({}),
 
   redis: z
     .strictObject({
       /** Port the sidecar listens on, on 127.0.0.1 only. */
-      port: port.default(6379),
-      image: imageReference.default('redis:7.4.2-alpine'),
+      port: port.default(DEFAULTS.redis.port),
+      image: imageReference.default(DEFAULTS.redis.image),
       /** maxmemory of the sidecar (allkeys-lru), MiB; must stay below its memory limit. */
-      maxMemoryMiB: z.number().int().min(8).default(48),
+      maxMemoryMiB: z.number().int().min(8).default(DEFAULTS.redis.maxMemoryMiB),
       resources: containerResources.default({
         requests: { cpu: '50m', memory: '64Mi' },
         limits: { cpu: '200m', memory: '96Mi' },
@@ -195,7 +220,7 @@ export const configSchema = z.strictObject({
   service: z
     .strictObject({
       /** Port of the LoadBalancer Service (the NLB listener). */
-      port: port.default(80),
+      port: port.default(DEFAULTS.service.port),
       /**
        * `in-tree`: the legacy cloud provider creates an NLB from an annotation (no controller needed).
        * `aws-load-balancer-controller`: `loadBalancerClass: service.k8s.aws/nlb` (the controller must be installed).
@@ -206,35 +231,42 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 
-  database: z.strictObject({
-    port: port.default(5432),
-    /** Database name (a PostgreSQL identifier). */
-    name: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_]{0,62}$/, {
-        message: 'must be a PostgreSQL identifier: lower-case letters, digits and "_"',
-      })
-      .default('fittech'),
-    /** Master user name. */
-    username: z
-      .string()
-      .regex(/^[a-z][a-z0-9_]{0,15}$/)
-      .refine((u) => !['admin', 'postgres', 'rdsadmin'].includes(u), {
-        message: 'is reserved by RDS',
-      })
-      .default('fittech'),
-    engineVersion: z
-      .string()
-      .regex(/^1[5-9](\.\d+)?$/, { message: 'must be PostgreSQL 15 or later, e.g. "16.6"' })
-      .default('16.6'),
-    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/),
-    allocatedStorageGiB: z.number().int().min(20).max(65536).default(20),
-    multiAz: z.boolean(),
-    backupRetentionDays: z.number().int().min(0).max(35),
-    deletionProtection: z.boolean(),
-    /** How the API verifies the server: RDS forces TLS, and verify-full checks the certificate and host. */
-    sslMode: z.enum(['require', 'verify-ca', 'verify-full']).default('verify-full'),
-  }),
+  database: z
+    .strictObject({
+      port: port.default(DEFAULTS.database.port),
+      /** Database name (a PostgreSQL identifier). */
+      name: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, {
+          message: 'must be a PostgreSQL identifier: lower-case letters, digits and "_"',
+        })
+        .default(DEFAULTS.database.name),
+      /** Master user name. */
+      username: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,15}$/)
+        .refine((u) => !['admin', 'postgres', 'rdsadmin'].includes(u), {
+          message: 'is reserved by RDS',
+        })
+        .default(DEFAULTS.database.username),
+      engineVersion: z
+        .string()
+        .regex(/^1[5-9](\.\d+)?$/, { message: 'must be PostgreSQL 15 or later, e.g. "16.6"' })
+        .default('16.6'),
+      instanceClass: z
+        .string()
+        .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/)
+        .default('db.t4g.micro'),
+      allocatedStorageGiB: z.number().int().min(20).max(65536).default(20),
+      /** A standby in a second zone (survives a zone outage; twice the cost). */
+      multiAz: z.boolean().default(false),
+      backupRetentionDays: z.number().int().min(0).max(35).default(1),
+      /** Refuses `terraform destroy` of the database; `fittech-deploy teardown` then needs `--confirm <cluster name>`. */
+      deletionProtection: z.boolean().default(false),
+      /** How the API verifies the server: RDS forces TLS, and verify-full checks the certificate and host. */
+      sslMode: z.enum(['require', 'verify-ca', 'verify-full']).default('verify-full'),
+    })
+    .prefault({}),
 
   ecr: z
     .strictObject({
@@ -293,6 +325,6 @@ export const configSchema = z.strictObject({
 export type FitTechConfigInput = z.input<typeof configSchema>;
 /** A resolved, validated configuration. */
 export type FitTechConfig = z.output<typeof configSchema>;
-export type Environment = FitTechConfig['environment'];
-export const ENVIRONMENTS: readonly Environment[] = ['dev', 'prod'];
+/** The name of an environment: a key of `environments` in fittech.config.ts. */
+export type Environment = string;
 export type ContainerResources = z.output<typeof containerResources>;

@@ -9,7 +9,17 @@ import {
   terminationGracePeriodSeconds,
   defaultImageRepository,
   type ConfigProblem,
+  defineConfig,
+  didYouMean,
+  readOverridesFile,
+  retry,
+  RetryError,
+  exponentialBackoff,
 } from '@fittech/shared';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import project from '../../../fittech.config';
 
 /** Resolves and returns the problems, failing the test if the config was accepted. */
 function problemsOf(
@@ -41,8 +51,12 @@ describe('resolveConfig', () => {
   });
 
   it('makes prod larger and more resilient than dev, with names of the same shape', () => {
-    const dev = resolveConfig({ env: 'dev' });
-    const prod = resolveConfig({ env: 'prod' });
+    const dev = resolveConfig({ project, env: 'dev' });
+    const prod = resolveConfig({ project, env: 'prod' });
+    // The committed file: the environments differ in cluster name, sizes and account.
+    expect(prod.cluster.name).not.toBe(dev.cluster.name);
+    expect(prod.accountId).not.toBe(dev.accountId);
+    expect(prod.nodeGroup.instanceTypes).not.toEqual(dev.nodeGroup.instanceTypes);
     expect(prod.api.replicas).toBeGreaterThan(dev.api.replicas);
     expect(prod.database.multiAz).toBe(true);
     expect(dev.database.multiAz).toBe(false);
@@ -58,6 +72,7 @@ describe('resolveConfig', () => {
 
   it('deep-merges overrides over the preset and keeps the rest', () => {
     const c = resolveConfig({
+      project,
       env: 'prod',
       overrides: { api: { port: 9000 }, database: { name: 'fit' } },
     });
@@ -132,8 +147,48 @@ describe('resolveConfig', () => {
     );
   });
 
-  it('rejects an unknown environment', () => {
-    expect(() => resolveConfig({ env: 'staging' as 'dev' })).toThrow(/environment: must be one of/);
+  it('rejects an environment the project does not declare, suggesting the closest', () => {
+    expect(() => resolveConfig({ project, env: 'prd' })).toThrow(
+      /environment: is not declared in fittech.config.ts; declared: dev, prod; did you mean "prod"\?/,
+    );
+  });
+
+  it('resolves whatever environments the project declares, common settings first', () => {
+    const p = defineConfig({
+      region: 'eu-west-1',
+      api: { port: 9000 },
+      environments: { staging: { api: { replicas: 3 } }, qa: {} },
+    });
+    const staging = resolveConfig({ project: p, env: 'staging' });
+    expect(staging).toMatchObject({
+      environment: 'staging',
+      region: 'eu-west-1',
+      api: { port: 9000, replicas: 3 },
+      cluster: { name: 'fittech-staging' },
+    });
+    expect(resolveConfig({ project: p, env: 'qa' }).api.replicas).toBe(2);
+    expect(() => resolveConfig({ project: p, env: 'dev' })).toThrow(/declared: staging, qa/);
+  });
+
+  it('refuses `environment` in a layer: it is what --env chooses', () => {
+    expect(problemsOf({ environment: 'prod' })[0]).toMatchObject({
+      path: 'environment',
+      message: expect.stringMatching(/cannot be set/),
+    });
+  });
+
+  it('suggests the setting a typo meant', () => {
+    expect(problemsOf({ api: { prot: 8080 }, redis: { maxMemory: 10 } })).toEqual([
+      expect.objectContaining({
+        path: 'api.prot',
+        message: expect.stringContaining('did you mean "port"?'),
+      }),
+      expect.objectContaining({
+        path: 'redis.maxMemory',
+        message: expect.stringContaining('did you mean "maxMemoryMiB"?'),
+      }),
+    ]);
+    expect(didYouMean('zzzz', ['port', 'replicas'])).toBeUndefined();
   });
 });
 
@@ -206,6 +261,9 @@ describe('derived names and labels', () => {
 
   it('defaults the image to the ECR URL once the account is known', () => {
     expect(defaultImageRepository(c)).toBe('fittech-api');
+    expect(defaultImageRepository(resolveConfig({ project, env: 'prod' }))).toBe(
+      '444455556666.dkr.ecr.us-east-1.amazonaws.com/fittech-api',
+    );
     const withAccount = resolveConfig({
       overrides: { accountId: '123456789012', region: 'eu-west-1' },
     });
@@ -222,5 +280,113 @@ describe('deepMerge', () => {
       d: 1,
       e: 2,
     });
+  });
+});
+
+describe('overrides files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fittech-overrides-'));
+  const write = (name: string, text: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  const errorOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      return e as ConfigError;
+    }
+    throw new Error('expected an error');
+  };
+
+  it('reads YAML and JSON, drops the editor $schema key, and locates each key', () => {
+    const yaml = readOverridesFile(write('a.yaml', '# comment\napi:\n  port: 9000\n'));
+    expect(yaml.data).toEqual({ api: { port: 9000 } });
+    expect(yaml.locate(['api', 'port'])).toBe(`${join(dir, 'a.yaml')}:3:3`);
+    const json = readOverridesFile(
+      write('a.json', '{\n  "$schema": "./x.json",\n  "api": {"port": 1}\n}'),
+    );
+    expect(json.data).toEqual({ api: { port: 1 } });
+    expect(json.locate(['api', 'port'])).toBe(`${join(dir, 'a.json')}:3:11`);
+  });
+
+  it.each([
+    ['bad-indent.yaml', 'api:\n  port: 9000\n replicas: 2\n', ':3:1', /is not valid YAML/],
+    ['tab.yaml', 'api:\n\tport: 9000\n', ':2:1', /is not valid YAML/],
+    ['duplicate.yaml', 'api:\n  port: 1\n  port: 2\n', ':3:3', /is not valid YAML/],
+    ['comma.json', '{\n  "api": {\n    "port": 80,\n  }\n}\n', ':4:3', /is not valid JSON/],
+    ['end.json', '{\n  "api": ', ':2:10', /is not valid JSON/],
+  ])('names the line and column of a syntax error (%s)', (name, text, where, message) => {
+    const file = write(name, text);
+    const error = errorOf(() => readOverridesFile(file));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain(`(${file}${where})`);
+    expect(error.message).toMatch(message);
+  });
+
+  it('the location of a bad value reaches the message', () => {
+    const file = write('typo.yaml', 'api:\n  prot: 9000\n');
+    const read = readOverridesFile(file);
+    const error = errorOf(() =>
+      resolveConfig({ overrides: read.data, locate: read.locate, source: file }),
+    );
+    expect(error.message).toContain(
+      `api.prot (${file}:2:3): is not a known setting; did you mean "port"?`,
+    );
+    expect(error.message).toMatch(
+      /^Invalid configuration for env "dev" \(.*typo.yaml\) \(1 problem\):/,
+    );
+  });
+});
+
+describe('retry', () => {
+  it('retries with the schedule until it succeeds, and gives up with the last error', async () => {
+    const waits: number[] = [];
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+    };
+    let calls = 0;
+    const value = await retry(
+      async () => {
+        if (++calls < 3) throw new Error(`not yet ${calls}`);
+        return 'done';
+      },
+      { attempts: 5, delayMs: exponentialBackoff(100, 150), sleep },
+    );
+    expect([value, calls, waits]).toEqual(['done', 3, [100, 150]]);
+    const failed = await retry(
+      async () => {
+        throw new Error('never');
+      },
+      { attempts: 2, delayMs: 1, sleep },
+    ).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(RetryError);
+    expect((failed as RetryError).attempts).toBe(2);
+  });
+
+  it('stops at the deadline by the injected clock, and refuses an unbounded wait', async () => {
+    let now = 0;
+    const result = await retry(
+      async () => {
+        throw new Error('no');
+      },
+      { timeoutMs: 1000, delayMs: 300, now: () => now, sleep: async (ms) => void (now += ms) },
+    ).catch((e: RetryError) => e);
+    expect((result as RetryError).attempts).toBe(4);
+    await expect(retry(async () => 1, { delayMs: 1 })).rejects.toThrow(/every wait has a bound/);
+  });
+
+  it('rethrows at once what retryIf does not retry', async () => {
+    let calls = 0;
+    await expect(
+      retry(
+        async () => {
+          calls++;
+          throw new TypeError('fatal');
+        },
+        { attempts: 5, delayMs: 1, retryIf: (e) => !(e instanceof TypeError) },
+      ),
+    ).rejects.toThrow(TypeError);
+    expect(calls).toBe(1);
   });
 });

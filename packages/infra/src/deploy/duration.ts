@@ -26,6 +26,3 @@ export function formatDuration(ms: number): string {
   const rest = seconds % 60;
   return rest === 0 ? `${minutes}m` : `${minutes}m${String(rest).padStart(2, '0')}s`;
 }
-
-export const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms));

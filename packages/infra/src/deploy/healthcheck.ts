@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { formatDuration, sleep as realSleep } from './duration';
+import { retry, RetryError, sleep } from '@fittech/shared';
+import { formatDuration } from './duration';
 
 export interface HealthCheckOptions {
   /** The URL to GET, e.g. `http://<load balancer>:80/health`. */
@@ -112,27 +113,36 @@ export async function checkHealth(options: HealthCheckOptions): Promise<HealthCh
     throw new Error(`the health-check URL must be http:// or https:// (got ${options.url})`);
   }
   const delays = backoffDelays(options.attempts, options.baseDelayMs, options.maxDelayMs);
-  const wait = options.sleep ?? realSleep;
+  const wait = options.sleep ?? sleep;
   let waited = 0;
   let last: AttemptResult | undefined;
-  for (let attempt = 1; attempt <= options.attempts; attempt++) {
-    const outcome = await probe(url, options.timeoutMs);
-    const nextDelayMs = outcome.healthy ? undefined : delays[attempt - 1];
-    last = { attempt, ...outcome, ...(nextDelayMs === undefined ? {} : { nextDelayMs }) };
-    options.onAttempt?.(last);
-    if (last.healthy) {
-      const plural = attempt === 1 ? 'attempt' : 'attempts';
-      return {
-        healthy: true,
-        attempts: attempt,
-        last,
-        message: `${url.href} is healthy after ${attempt} ${plural} (${last.reason})`,
-      };
-    }
-    if (nextDelayMs !== undefined) {
-      await wait(nextDelayMs);
-      waited += nextDelayMs;
-    }
+  try {
+    await retry(
+      async (attempt) => {
+        const outcome = await probe(url, options.timeoutMs);
+        const nextDelayMs = outcome.healthy ? undefined : delays[attempt - 1];
+        last = { attempt, ...outcome, ...(nextDelayMs === undefined ? {} : { nextDelayMs }) };
+        options.onAttempt?.(last);
+        if (!outcome.healthy) throw new Error(outcome.reason);
+      },
+      {
+        attempts: options.attempts,
+        delayMs: (failed) => delays[failed - 1] ?? 0,
+        sleep: (ms) => {
+          waited += ms;
+          return wait(ms);
+        },
+      },
+    );
+    const plural = last!.attempt === 1 ? 'attempt' : 'attempts';
+    return {
+      healthy: true,
+      attempts: last!.attempt,
+      last: last!,
+      message: `${url.href} is healthy after ${last!.attempt} ${plural} (${last!.reason})`,
+    };
+  } catch (error) {
+    if (!(error instanceof RetryError)) throw error;
   }
   const final = last!;
   return {

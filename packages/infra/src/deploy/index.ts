@@ -22,6 +22,7 @@ export {
   helmUpgrade,
   kubeconfig,
   releaseImage,
+  releaseSecrets,
   rollout,
   selectPods,
   teardown,
@@ -39,9 +40,12 @@ export {
   type RolloutOptions,
   type TeardownOptions,
 } from './operations';
+export { checkStamp } from './stamp';
 export {
-  DryRunRunner,
   ProcessRunner,
+  MissingToolError,
+  findExecutable,
+  type RunnerOptions,
   type CommandResult,
   type CommandRunner,
   type Io,
@@ -49,4 +53,4 @@ export {
   type RunOptions,
 } from './runner';
 export { secretValueName, withValuesFile, VALUES_FILE_NAME, type ReleaseValues } from './values';
-export { main as deployCli, USAGE as DEPLOY_USAGE, readOverridesFile } from './cli';
+export { main as deployCli, type CliDependencies } from './cli';

@@ -8,19 +8,26 @@ import {
   apiEnvironmentManifest,
   defaultImageRepository,
   resourceNames,
+  retry,
+  RetryError,
+  secretValueName,
   selectorLabels,
+  TERRAFORM_OUTPUTS,
   type ApiVariableName,
   type FitTechConfig,
 } from '@fittech/shared';
 import { formatCommand, type Command } from './command';
 import * as k from './commands';
-import { formatDuration, sleep as realSleep } from './duration';
+import { formatDuration } from './duration';
 import { backoffDelays, checkHealth } from './healthcheck';
 import type { CommandRunner, Io, RunOptions } from './runner';
-import { DRY_RUN_VALUES_PATH, secretValueName, withValuesFile, type ReleaseValues } from './values';
+import { DRY_RUN_VALUES_PATH, withValuesFile, type ReleaseValues } from './values';
 
-/** The Terraform output holding the API's DATABASE_URL (the stack's TERRAFORM_OUTPUTS.databaseUrl). */
-export const DATABASE_URL_OUTPUT = 'database_url';
+/** The Terraform output holding the API's DATABASE_URL. */
+export const DATABASE_URL_OUTPUT = TERRAFORM_OUTPUTS.databaseUrl;
+
+/** What a dry run assumes `terraform output database_url` prints (a URL, so the checks after it run). */
+const DRY_RUN_DATABASE_URL = `postgresql://<terraform output ${DATABASE_URL_OUTPUT}>`;
 
 /** A step failed; the message says what, where and what to do. */
 export class DeployError extends Error {
@@ -140,9 +147,10 @@ function checkSecret(name: ApiVariableName, value: string, from: string): string
 /**
  * The secret values of the release, by chart value name. Each secret variable
  * of the API's contract comes from the environment variable of the same name;
- * DATABASE_URL, when not set, from the Terraform output database_url.
+ * DATABASE_URL, when not set, from the Terraform output database_url. They are
+ * checked in a dry run too, so it fails where the real run would.
  */
-async function releaseSecrets(
+export async function releaseSecrets(
   ctx: DeployContext,
   terraformDir: string,
 ): Promise<ReleaseValues['secrets']> {
@@ -151,7 +159,7 @@ async function releaseSecrets(
   const missing = variables
     .map(([name]) => name)
     .filter((name) => name !== 'DATABASE_URL' && !env[name]);
-  if (!runner.dryRun && missing.length > 0) {
+  if (missing.length > 0) {
     throw new DeployError(
       `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set. Export ${missing.length === 1 ? 'it' : 'them'} ` +
         'from your secret store (the workflow maps the GitHub secrets of the same names); secrets are read ' +
@@ -170,21 +178,15 @@ async function releaseSecrets(
         (code) =>
           `could not read the Terraform output ${DATABASE_URL_OUTPUT} from ${terraformDir} (exit ${code}). ` +
           `Run terraform -chdir=${terraformDir} init and apply first, or set DATABASE_URL.`,
-        { capture: true },
+        { capture: true, dryRunStdout: DRY_RUN_DATABASE_URL },
       );
       value = output.trim();
       from = `from terraform output ${DATABASE_URL_OUTPUT}`;
       // The Actions runner then masks it in every later log line.
-      if (!runner.dryRun && inGitHubActions(ctx) && value) {
-        ctx.io.stdout.write(`::add-mask::${value}\n`);
-      }
+      if (inGitHubActions(ctx) && value) ctx.io.stdout.write(`::add-mask::${value}\n`);
     }
-    if (runner.dryRun) {
-      runner.note(`secrets.${valueName} comes ${from}`);
-      secrets[valueName] = `<${secretKey}>`;
-    } else {
-      secrets[valueName] = checkSecret(name, value ?? '', from);
-    }
+    runner.explain(`secrets.${valueName} comes ${from}`);
+    secrets[valueName] = checkSecret(name, value ?? '', from);
   }
   return secrets;
 }
@@ -222,19 +224,16 @@ export async function helmUpgrade(
     }
   };
 
-  if (runner.dryRun) {
-    runner.note(
-      `writes ${DRY_RUN_VALUES_PATH} (directory 0700, file 0600, removed afterwards):\n` +
-        `  image.repository=${image.repository} image.tag=${image.tag}` +
-        (image.digest ? ` image.digest=${image.digest}` : '') +
-        `\n  ${Object.keys(secrets)
-          .map((name) => `secrets.${name}`)
-          .join(', ')} (values never printed)`,
-    );
-    await install(DRY_RUN_VALUES_PATH);
-    return;
-  }
-  await withValuesFile(values, install, ctx.registerCleanup);
+  await runner.effect(
+    `writes ${DRY_RUN_VALUES_PATH} (directory 0700, file 0600, removed afterwards):\n` +
+      `  image.repository=${image.repository} image.tag=${image.tag}` +
+      (image.digest ? ` image.digest=${image.digest}` : '') +
+      `\n  ${Object.keys(secrets)
+        .map((name) => `secrets.${name}`)
+        .join(', ')} (values never printed)`,
+    () => withValuesFile(values, install, ctx.registerCleanup),
+    () => install(DRY_RUN_VALUES_PATH),
+  );
 }
 
 // ---------------------------------------------------------------- rollout and diagnose
@@ -340,20 +339,32 @@ export async function diagnose(
   } else if (source.kind === 'json') {
     pods = selectPods(config, source.json, source.source);
   } else {
-    const listed = await runner.run(k.listPods(config), { capture: true });
-    if (runner.dryRun) {
-      runner.note(
-        'the pods are known only at run time: pass --pods a,b or --pods-json <file> to list their commands',
-      );
-    } else if (listed.exitCode === 0) {
-      try {
-        pods = selectPods(config, listed.stdout, 'the output of kubectl get pods');
-      } catch (error) {
-        runner.note(`(${(error as Error).message}; continuing with the events)`);
-      }
-    } else {
-      runner.note(`(could not list the pods: exit ${listed.exitCode}; continuing with the events)`);
-    }
+    const list = () => runner.run(k.listPods(config), { capture: true });
+    pods = await runner.effect(
+      '',
+      async () => {
+        const listed = await list();
+        if (listed.exitCode !== 0) {
+          runner.note(
+            `(could not list the pods: exit ${listed.exitCode}; continuing with the events)`,
+          );
+          return undefined;
+        }
+        try {
+          return selectPods(config, listed.stdout, 'the output of kubectl get pods');
+        } catch (error) {
+          runner.note(`(${(error as Error).message}; continuing with the events)`);
+          return undefined;
+        }
+      },
+      async () => {
+        await list();
+        runner.explain(
+          'the pods are known only at run time: pass --pods a,b or --pods-json <file> to list their commands',
+        );
+        return undefined;
+      },
+    );
   }
 
   await show(ctx, k.podsWide(config));
@@ -394,41 +405,47 @@ export async function endpoint(
   const { config, runner } = ctx;
   const { service, namespace } = resourceNames(config);
   const cmd = k.serviceHostname(config);
-  if (runner.dryRun) {
-    await runner.run(cmd, { capture: true });
-    runner.note(
-      `repeated every ${formatDuration(options.intervalMs)} until the hostname is set, for at most ${formatDuration(options.timeoutMs)}`,
-    );
-    return '<load-balancer-hostname>';
-  }
-  const now = ctx.now ?? Date.now;
-  const wait = ctx.sleep ?? realSleep;
-  const start = now();
-  let polls = 0;
-  let lastProblem = 'no hostname assigned yet';
-  for (;;) {
-    const result = await runner.run(cmd, { capture: true, quiet: polls > 0 });
-    polls++;
-    const hostname = result.stdout.trim();
-    if (result.exitCode === 0 && hostname !== '') {
-      ctx.io.stdout.write(`load balancer hostname of service/${service}: ${hostname}\n`);
-      return hostname;
-    }
-    lastProblem =
-      result.exitCode === 0 ? 'no hostname assigned yet' : `kubectl exited ${result.exitCode}`;
-    const elapsed = now() - start;
-    if (elapsed + options.intervalMs > options.timeoutMs) break;
-    ctx.io.stdout.write(
-      `waiting for the load balancer of service/${service} (${lastProblem}; ${formatDuration(elapsed)} elapsed)\n`,
-    );
-    await wait(options.intervalMs);
-  }
-  throw new DeployError(
-    `service/${service} in namespace ${namespace} got no load-balancer hostname within ` +
-      `${formatDuration(options.timeoutMs)} (${polls} polls; last: ${lastProblem}). ` +
-      `Check its events (kubectl describe service ${service} --namespace ${namespace}): ` +
-      'the public subnets need the kubernetes.io/role/elb tag and the node role the load-balancer permissions.',
+  runner.explain(
+    `repeated every ${formatDuration(options.intervalMs)} until the hostname is set, for at most ${formatDuration(options.timeoutMs)}`,
   );
+  try {
+    return await retry(
+      async (poll) => {
+        const result = await runner.run(cmd, {
+          capture: true,
+          quiet: poll > 1,
+          dryRunStdout: '<load-balancer-hostname>',
+        });
+        const hostname = result.stdout.trim();
+        if (result.exitCode !== 0) throw new Error(`kubectl exited ${result.exitCode}`);
+        if (hostname === '') throw new Error('no hostname assigned yet');
+        runner.note(`load balancer hostname of service/${service}: ${hostname}`);
+        return hostname;
+      },
+      {
+        timeoutMs: options.timeoutMs,
+        delayMs: options.intervalMs,
+        ...clock(ctx),
+        onRetry: ({ error, elapsedMs }) =>
+          ctx.io.stdout.write(
+            `waiting for the load balancer of service/${service} (${(error as Error).message}; ${formatDuration(elapsedMs)} elapsed)\n`,
+          ),
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof RetryError)) throw error;
+    throw new DeployError(
+      `service/${service} in namespace ${namespace} got no load-balancer hostname within ` +
+        `${formatDuration(options.timeoutMs)} (${error.attempts} polls; last: ${(error.lastError as Error).message}). ` +
+        `Check its events (kubectl describe service ${service} --namespace ${namespace}): ` +
+        'the public subnets need the kubernetes.io/role/elb tag and the node role the load-balancer permissions.',
+    );
+  }
+}
+
+/** The context's clock for the retry helper (tests inject one). */
+function clock(ctx: DeployContext) {
+  return { ...(ctx.sleep ? { sleep: ctx.sleep } : {}), ...(ctx.now ? { now: ctx.now } : {}) };
 }
 
 export interface HealthOptions {
@@ -463,24 +480,24 @@ export async function healthcheck(ctx: DeployContext, options: HealthOptions): P
   }
   const url = options.url ?? healthUrl(config, options.host!);
   const delays = backoffDelays(options.attempts, options.baseDelayMs, options.maxDelayMs);
-  if (runner.dryRun) {
-    runner.note(
-      `GET ${url} until it answers 2xx: at most ${options.attempts} attempts of ` +
-        `${formatDuration(options.timeoutMs)} each, waiting ${delays.map(formatDuration).join(', ') || 'nothing'} in between`,
-    );
-    return 0;
-  }
-  const result = await checkHealth({
-    url,
-    ...options,
-    ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
-    onAttempt: (a) => {
-      if (a.healthy) return;
-      const next =
-        a.nextDelayMs === undefined ? '' : `; retrying in ${formatDuration(a.nextDelayMs)}`;
-      ctx.io.stdout.write(`attempt ${a.attempt}/${options.attempts}: ${a.reason}${next}\n`);
-    },
-  });
+  const result = await runner.effect(
+    `GET ${url} until it answers 2xx: at most ${options.attempts} attempts of ` +
+      `${formatDuration(options.timeoutMs)} each, waiting ${delays.map(formatDuration).join(', ') || 'nothing'} in between`,
+    () =>
+      checkHealth({
+        url,
+        ...options,
+        ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
+        onAttempt: (a) => {
+          if (a.healthy) return;
+          const next =
+            a.nextDelayMs === undefined ? '' : `; retrying in ${formatDuration(a.nextDelayMs)}`;
+          ctx.io.stdout.write(`attempt ${a.attempt}/${options.attempts}: ${a.reason}${next}\n`);
+        },
+      }),
+    () => undefined,
+  );
+  if (result === undefined) return 0;
   if (!result.healthy) {
     throw new DeployError(
       `${result.message}. Look at the pods with: ${ctx.invocation('diagnose')}`,
@@ -509,6 +526,8 @@ export async function helmTest(
 export interface TeardownOptions extends PollOptions {
   /** Default `dist/terraform`. */
   readonly terraformDir?: string;
+  /** The cluster's name, required when the config protects the database from deletion. */
+  readonly confirm?: string;
 }
 
 export const DEFAULT_TEARDOWN: TeardownOptions = { timeoutMs: 15 * 60_000, intervalMs: 15_000 };
@@ -516,37 +535,39 @@ export const DEFAULT_TEARDOWN: TeardownOptions = { timeoutMs: 15 * 60_000, inter
 async function waitForLoadBalancerGone(ctx: DeployContext, hostname: string, options: PollOptions) {
   const { config, runner } = ctx;
   const cmd = k.describeLoadBalancers(config);
-  if (runner.dryRun) {
-    await runner.run(cmd, { capture: true, dryRunStdout: '{"LoadBalancers":[]}' });
-    runner.note(
-      `repeated every ${formatDuration(options.intervalMs)} until no load balancer has the DNS name ${hostname}, for at most ${formatDuration(options.timeoutMs)}`,
+  runner.explain(
+    `repeated every ${formatDuration(options.intervalMs)} until no load balancer has the DNS name ${hostname}, for at most ${formatDuration(options.timeoutMs)}`,
+  );
+  try {
+    await retry(
+      async (poll) => {
+        const stdout = await mustRun(
+          ctx,
+          cmd,
+          (code) => `aws elbv2 describe-load-balancers failed in ${config.region} (exit ${code})`,
+          { capture: true, quiet: poll > 1, dryRunStdout: '{"LoadBalancers":[]}' },
+        );
+        const balancers =
+          (JSON.parse(stdout) as { LoadBalancers?: { DNSName?: string }[] }).LoadBalancers ?? [];
+        if (balancers.some((lb) => lb.DNSName?.toLowerCase() === hostname.toLowerCase())) {
+          throw new Error('still there');
+        }
+        runner.note(`the load balancer ${hostname} is gone`);
+      },
+      {
+        timeoutMs: options.timeoutMs,
+        delayMs: options.intervalMs,
+        retryIf: (error) => !(error instanceof DeployError),
+        ...clock(ctx),
+      },
     );
-    return;
-  }
-  const now = ctx.now ?? Date.now;
-  const wait = ctx.sleep ?? realSleep;
-  const start = now();
-  for (let poll = 0; ; poll++) {
-    const stdout = await mustRun(
-      ctx,
-      cmd,
-      (code) => `aws elbv2 describe-load-balancers failed in ${config.region} (exit ${code})`,
-      { capture: true, quiet: poll > 0 },
+  } catch (error) {
+    if (!(error instanceof RetryError)) throw error;
+    throw new DeployError(
+      `the load balancer ${hostname} still exists after ${formatDuration(options.timeoutMs)}; ` +
+        'terraform destroy would fail on its network interfaces. Delete it in the EC2 console ' +
+        '(Load Balancers) or wait, then run teardown again.',
     );
-    const balancers =
-      (JSON.parse(stdout) as { LoadBalancers?: { DNSName?: string }[] }).LoadBalancers ?? [];
-    if (!balancers.some((lb) => lb.DNSName?.toLowerCase() === hostname.toLowerCase())) {
-      ctx.io.stdout.write(`the load balancer ${hostname} is gone\n`);
-      return;
-    }
-    if (now() - start + options.intervalMs > options.timeoutMs) {
-      throw new DeployError(
-        `the load balancer ${hostname} still exists after ${formatDuration(options.timeoutMs)}; ` +
-          'terraform destroy would fail on its network interfaces. Delete it in the EC2 console ' +
-          '(Load Balancers) or wait, then run teardown again.',
-      );
-    }
-    await wait(options.intervalMs);
   }
 }
 
@@ -563,6 +584,14 @@ export async function teardown(
   const { cluster, release } = resourceNames(config);
   const terraformDir = options.terraformDir ?? 'dist/terraform';
   const timeout = formatDuration(options.timeoutMs);
+  if (config.database.deletionProtection && options.confirm !== cluster) {
+    throw new DeployError(
+      `${options.confirm === undefined ? 'refusing' : `--confirm ${options.confirm} does not name the cluster; refusing`} to tear down env ${config.environment}: ` +
+        `it destroys cluster ${cluster} and its database, which the config protects from deletion ` +
+        '(database.deletionProtection). To go ahead, run the same command with ' +
+        `--confirm ${cluster}. Nothing was changed.`,
+    );
+  }
 
   const clusters = await mustRun(
     ctx,

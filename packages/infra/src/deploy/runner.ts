@@ -1,4 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { constants as os } from 'node:os';
+import { delimiter, isAbsolute, join } from 'node:path';
+import execa from 'execa';
 import { formatCommand, type Command } from './command';
 
 /** Where the CLI writes: stdout for results and the commands it runs, stderr for problems. */
@@ -26,12 +29,30 @@ export interface CommandResult {
   readonly stdout: string;
 }
 
-/** Runs commands, or in a dry run only prints them. */
+/**
+ * Runs the deployment's commands and effects. Whether it is a dry run is its
+ * property alone: the operations are written once, and a dry run differs only
+ * here: commands are printed instead of run, effects are described instead of
+ * performed. Every check that does not change anything (tools on PATH, the
+ * secrets, the dist/ stamp) runs in both.
+ */
 export interface CommandRunner {
   readonly dryRun: boolean;
   run(cmd: Command, options?: RunOptions): Promise<CommandResult>;
   /** A remark for the reader; in a dry run it is printed as a shell comment. */
   note(text: string): void;
+  /** A remark that only a plan needs (how often a poll repeats): printed in a dry run only. */
+  explain(text: string): void;
+  /**
+   * An effect that is not a command (an HTTP check, a private file): performed
+   * in a real run; in a dry run described (unless the description is empty),
+   * then `simulate`d.
+   */
+  effect<T>(
+    description: string,
+    perform: () => Promise<T>,
+    simulate: () => Promise<T> | T,
+  ): Promise<T>;
 }
 
 const INSTALL_HINTS: Record<string, string> = {
@@ -41,80 +62,113 @@ const INSTALL_HINTS: Record<string, string> = {
   terraform: 'install Terraform (https://developer.hashicorp.com/terraform/install)',
 };
 
-const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+/** A program was not found: the real run and the dry run stop at the same command. */
+export class MissingToolError extends Error {
+  constructor(cmd: Command) {
+    super(
+      `${cmd.program} was not found on PATH (needed for: ${formatCommand(cmd)}); ${INSTALL_HINTS[cmd.program] ?? `install ${cmd.program}`}.`,
+    );
+    this.name = 'MissingToolError';
+  }
+}
 
-/** Prints each command (`$ aws eks …`) and runs it with spawn and an argv array: no shell. */
+/** Whether `program` is an executable on `PATH` (or a path to one). */
+export function findExecutable(program: string, path: string | undefined): string | undefined {
+  const candidates = program.includes('/')
+    ? [program]
+    : (path ?? '')
+        .split(delimiter)
+        .filter((dir) => dir !== '' && isAbsolute(dir))
+        .map((dir) => join(dir, program));
+  return candidates.find((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export interface RunnerOptions {
+  /** Print the commands and describe the effects; run and change nothing. */
+  readonly dryRun?: boolean;
+  /** The environment of every command, and the PATH tools are looked up in (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The one process runner: prints each command (`$ aws eks …`) and runs it
+ * through execa with an argv array (no shell), streaming its output; or, in a
+ * dry run, prints it shell-quoted and answers `dryRunStdout`.
+ */
 export class ProcessRunner implements CommandRunner {
-  readonly dryRun = false;
-  private readonly children = new Set<ChildProcess>();
+  readonly dryRun: boolean;
+  /** Every command run (or, in a dry run, printed), in order. */
+  readonly commands: Command[] = [];
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly children = new Set<execa.ExecaChildProcess>();
 
-  /** `env` is the environment of every command (default: this process's). */
   constructor(
     private readonly io: Io,
-    private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {}
-
-  note(text: string): void {
-    this.io.stdout.write(`${text}\n`);
+    options: RunnerOptions = {},
+  ) {
+    this.dryRun = options.dryRun ?? false;
+    this.env = options.env ?? process.env;
   }
 
-  run(cmd: Command, options: RunOptions = {}): Promise<CommandResult> {
+  note(text: string): void {
+    if (this.dryRun) for (const line of text.split('\n')) this.io.stdout.write(`# ${line}\n`);
+    else this.io.stdout.write(`${text}\n`);
+  }
+
+  explain(text: string): void {
+    if (this.dryRun) this.note(text);
+  }
+
+  async effect<T>(
+    description: string,
+    perform: () => Promise<T>,
+    simulate: () => Promise<T> | T,
+  ): Promise<T> {
+    if (!this.dryRun) return perform();
+    if (description) this.note(description);
+    return simulate();
+  }
+
+  async run(cmd: Command, options: RunOptions = {}): Promise<CommandResult> {
+    if (!findExecutable(cmd.program, this.env.PATH)) throw new MissingToolError(cmd);
+    this.commands.push(cmd);
+    if (this.dryRun) {
+      this.io.stdout.write(`${formatCommand(cmd)}\n`);
+      return { exitCode: 0, stdout: options.dryRunStdout ?? '' };
+    }
     if (!options.quiet) this.io.stdout.write(`$ ${formatCommand(cmd)}\n`);
-    return new Promise((resolve, reject) => {
-      const child = spawn(cmd.program, [...cmd.args], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: this.env,
-        shell: false,
-      });
-      this.children.add(child);
-      const chunks: Buffer[] = [];
-      child.stdout?.on('data', (chunk: Buffer) => {
-        if (options.capture) chunks.push(chunk);
-        else this.io.stdout.write(chunk.toString('utf8'));
-      });
-      child.stderr?.on('data', (chunk: Buffer) => this.io.stderr.write(chunk.toString('utf8')));
-      child.on('error', (error: NodeJS.ErrnoException) => {
-        this.children.delete(child);
-        if (error.code === 'ENOENT') {
-          const hint = INSTALL_HINTS[cmd.program] ?? `install ${cmd.program}`;
-          reject(
-            new Error(
-              `${cmd.program} was not found on PATH (needed for: ${formatCommand(cmd)}); ${hint}.`,
-            ),
-          );
-        } else {
-          reject(new Error(`could not start ${formatCommand(cmd)}: ${error.message}`));
-        }
-      });
-      child.on('close', (code, signal) => {
-        this.children.delete(child);
-        const exitCode = code ?? 128 + (signal ? (SIGNAL_NUMBERS[signal] ?? 0) : 0);
-        resolve({ exitCode, stdout: Buffer.concat(chunks).toString('utf8') });
-      });
+    const child = execa(cmd.program, [...cmd.args], {
+      env: this.env,
+      extendEnv: false,
+      stdin: 'ignore',
+      reject: false,
+      stripFinalNewline: false,
+      buffer: Boolean(options.capture),
     });
+    this.children.add(child);
+    if (!options.capture)
+      child.stdout?.on('data', (chunk: Buffer) => this.io.stdout.write(chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => this.io.stderr.write(chunk.toString('utf8')));
+    const result = await child.finally(() => this.children.delete(child));
+    if (result.failed && result.exitCode === undefined && !result.signal) {
+      throw new Error(`could not start ${formatCommand(cmd)}: ${result.stderr || 'unknown error'}`);
+    }
+    const signal = result.signal ? (os.signals[result.signal as keyof typeof os.signals] ?? 0) : 0;
+    return {
+      exitCode: result.exitCode ?? 128 + signal,
+      stdout: options.capture ? String(result.stdout ?? '') : '',
+    };
   }
 
   /** Forwards a signal to every running command (the CLI calls this when it is interrupted). */
   killAll(signal: NodeJS.Signals): void {
     for (const child of this.children) child.kill(signal);
-  }
-}
-
-/** Prints the exact commands, shell-quoted, one per line, and runs nothing. */
-export class DryRunRunner implements CommandRunner {
-  readonly dryRun = true;
-  /** Every command "run", in order (for tests and for callers that want the plan). */
-  readonly commands: Command[] = [];
-
-  constructor(private readonly io: Io) {}
-
-  note(text: string): void {
-    for (const line of text.split('\n')) this.io.stdout.write(`# ${line}\n`);
-  }
-
-  run(cmd: Command, options: RunOptions = {}): Promise<CommandResult> {
-    this.commands.push(cmd);
-    this.io.stdout.write(`${formatCommand(cmd)}\n`);
-    return Promise.resolve({ exitCode: 0, stdout: options.dryRunStdout ?? '' });
   }
 }

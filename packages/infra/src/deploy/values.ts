@@ -15,17 +15,11 @@ export interface ReleaseValues {
     /** `sha256:…`; when set the chart references the image by digest. */
     readonly digest?: string;
   };
-  /** One value per secret variable of the API's contract, named by {@link secretValueName}. */
+  /** One value per secret variable of the API's contract, named by `secretValueName` (@fittech/shared). */
   readonly secrets: Readonly<Record<string, string>>;
 }
 
-/**
- * The chart value of a key in the API's Secret: `database-url` → `databaseUrl`
- * (the chart names its `secrets.*` values the same way).
- */
-export function secretValueName(secretKey: string): string {
-  return secretKey.replace(/[-_.]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
-}
+export { secretValueName } from '@fittech/shared';
 
 /** The file name inside the private temp directory. */
 export const VALUES_FILE_NAME = 'release-values.json';

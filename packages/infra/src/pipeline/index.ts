@@ -7,6 +7,8 @@ export {
   DB_PASSWORD_SECRET,
   apiSecretNames,
   STALE_WORKFLOWS_MESSAGE,
+  COMMITTED_GENERATED_FILES,
+  type EnvironmentConfigs,
   type WorkflowOptions,
 } from './workflows';
 export { deployTarget, targetScript, TARGET_OUTPUTS, type DeployTarget } from './target';

@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, resourceNames, type Environment, type FitTechConfig } from '@fittech/shared';
+import { resourceNames, type Environment, type FitTechConfig } from '@fittech/shared';
 import { shellQuote } from '../deploy/command';
 
 /**
@@ -80,7 +80,7 @@ function caseBranch(target: DeployTarget): string {
         `::error title=No remote Terraform state for ${env}::state.bucket is not set in the ${env} configuration, ` +
           'so Terraform would keep its state on this runner and lose it when the job ends ' +
           '(the next run would try to create everything again, and nothing could be torn down). ' +
-          'Set state.bucket (an S3 bucket with versioning) in the configuration overrides, run pnpm synth and commit.',
+          `Set state.bucket (an S3 bucket with versioning) in the ${env} section of fittech.config.ts, run pnpm synth and commit.`,
       )}`,
       '    exit 1',
     );
@@ -91,12 +91,13 @@ function caseBranch(target: DeployTarget): string {
 
 /** The target job's script: a `case` over the environment with every value from its config. */
 export function targetScript(configs: Readonly<Record<Environment, FitTechConfig>>): string {
-  const branches = ENVIRONMENTS.map((env) => caseBranch(deployTarget(configs[env])));
+  const environments = Object.keys(configs);
+  const branches = environments.map((env) => caseBranch(deployTarget(configs[env]!)));
   return [
     'case "$ENVIRONMENT" in',
     ...branches,
     '  *)',
-    `    echo "::error::unknown environment \\"$ENVIRONMENT\\" (expected one of: ${ENVIRONMENTS.join(', ')})"`,
+    `    echo "::error::unknown environment \\"$ENVIRONMENT\\" (expected one of: ${environments.join(', ')})"`,
     '    exit 1',
     '    ;;',
     'esac',

@@ -1,0 +1,39 @@
+import { API_IMAGE, REDIS_UID } from './names';
+
+/**
+ * The documented defaults that more than one package needs. The schema
+ * defaults to them, the API's environment contract falls back to them, and
+ * the manifests' construct should default to them too, so a default is
+ * spelled once. `fittech.config.ts` overrides any of them.
+ */
+export const DEFAULTS = {
+  project: 'fittech',
+  region: 'us-east-1',
+  api: {
+    port: 8000,
+    healthPath: '/health',
+    readyPath: '/ready',
+    replicas: 2,
+    /** Upper bound of replicas (and of the autoscaler's maximum). */
+    maxReplicas: 100,
+    preStopSleepSeconds: 10,
+    shutdownTimeoutSeconds: 20,
+    dbPoolMax: 10,
+    cacheTtlSeconds: 300,
+    accessTokenExpireMinutes: 30,
+    jwtAlgorithm: 'HS256',
+    logLevel: 'info',
+    /** The image's non-root user and group. */
+    uid: API_IMAGE.uid,
+    gid: API_IMAGE.gid,
+  },
+  redis: {
+    port: 6379,
+    image: 'redis:7.4.2-alpine',
+    maxMemoryMiB: 48,
+    /** The official image's `redis` user. */
+    uid: REDIS_UID,
+  },
+  service: { port: 80 },
+  database: { port: 5432, name: 'fittech', username: 'fittech' },
+} as const;
