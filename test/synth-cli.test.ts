@@ -70,8 +70,8 @@ describe('pnpm synth', () => {
     const out = join(work, 'never');
     const r = synth(['--config', bad, '--out', out]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/api\.port: .*65535.*\(got 70000\)/);
-    expect(r.stderr).toMatch(/cluster\.name: .*DNS-1123.*\(got "Not_A_Name"\)/);
+    expect(r.stderr).toMatch(/api\.port \(.*bad\.json:1:9\): .*65535.*\(got 70000\)/);
+    expect(r.stderr).toMatch(/cluster\.name \(.*\): .*DNS-1123.*\(got "Not_A_Name"\)/);
     expect(r.stderr).toContain(bad);
     expect(existsSync(out)).toBe(false);
   });

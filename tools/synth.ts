@@ -126,7 +126,10 @@ export function generate(options: SynthOptions = {}): {
   let overrides = options.overrides;
   let locate: Locate | undefined;
   if (!overrides && options.configFile) {
-    const file = readOverridesFile(resolve(options.cwd ?? process.cwd(), options.configFile));
+    const file = readOverridesFile(
+      resolve(options.cwd ?? process.cwd(), options.configFile),
+      options.configFile,
+    );
     overrides = file.data;
     // Messages name the file as the user typed it.
     locate = (path) => file.locate(path)?.replace(/^.*?(:\d+:\d+)$/, `${options.configFile}$1`);
@@ -270,41 +273,50 @@ export interface Io {
 
 /** The option table: it parses the arguments and it is the `--help` text. */
 function program(io: Io): Command {
-  return new Command('pnpm synth')
-    .description(
-      'Write Terraform, the Helm chart and the rendered manifests for one environment of fittech.config.ts. ' +
-        'Without --config and --out it also regenerates the committed files that come from fittech.config.ts ' +
-        'alone: .github/workflows, fittech.overrides.schema.json and compose.yaml.',
-    )
-    .option('--env <name>', 'an environment of fittech.config.ts (default: the first it declares)')
-    .option(
-      '--config <file>',
-      'ad-hoc overrides (JSON or YAML, same shape as an environment) for a preview; never changes the committed files',
-    )
-    .option(
-      '--out <dir>',
-      'output directory of terraform/, chart/ and manifests/ (default: dist at the repository root)',
-    )
-    .option(
-      '--project <file>',
-      `the project configuration (default: ${PROJECT_CONFIG_FILE} at the repository root)`,
-    )
-    .addOption(
-      new Option('--cwd <dir>', 'the directory relative paths are resolved against').hideHelp(),
-    )
-    .helpOption('-h, --help', 'show this text')
-    .addHelpText(
-      'after',
-      '\nPaths are relative to the directory you run the command from.\nExit status: 0 done, 1 invalid configuration or failed synthesis (nothing written), 2 wrong usage.',
-    )
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-      outputError: (text, write) => write(`synth: ${text.replace(/^error: /, '')}`),
-    })
-    .showSuggestionAfterError(true);
+  return (
+    new Command('pnpm synth')
+      .description(
+        'Write Terraform, the Helm chart and the rendered manifests for one environment of fittech.config.ts. ' +
+          'Without --config and --out it also regenerates the committed files that come from fittech.config.ts ' +
+          'alone: .github/workflows, fittech.overrides.schema.json and compose.yaml.',
+      )
+      .option(
+        '--env <name>',
+        'an environment of fittech.config.ts (default: the first it declares)',
+      )
+      .option(
+        '--config <file>',
+        'ad-hoc overrides (JSON or YAML, same shape as an environment) for a preview; never changes the committed files',
+      )
+      .option(
+        '--out <dir>',
+        'output directory of terraform/, chart/ and manifests/ (default: dist at the repository root)',
+      )
+      .option(
+        '--project <file>',
+        `the project configuration (default: ${PROJECT_CONFIG_FILE} at the repository root)`,
+      )
+      .addOption(
+        new Option('--cwd <dir>', 'the directory relative paths are resolved against').hideHelp(),
+      )
+      // Older scripts' way to leave the committed files alone; --out or --config already does.
+      .addOption(
+        new Option('--no-workflows', 'do not write the committed generated files').hideHelp(),
+      )
+      .helpOption('-h, --help', 'show this text')
+      .addHelpText(
+        'after',
+        '\nPaths are relative to the directory you run the command from.\nExit status: 0 done, 1 invalid configuration or failed synthesis (nothing written), 2 wrong usage.',
+      )
+      .allowExcessArguments(false)
+      .exitOverride()
+      .configureOutput({
+        writeOut: (text) => io.stdout.write(text),
+        writeErr: (text) => io.stderr.write(text),
+        outputError: (text, write) => write(`synth: ${text.replace(/^error: /, '')}`),
+      })
+      .showSuggestionAfterError(true)
+  );
 }
 
 export function main(argv: string[], io: Io = process): number {

@@ -39,11 +39,12 @@ function jsonErrorOffset(text: string, error: Error): number | undefined {
  * `$schema` key is accepted and dropped. Relative paths resolve against the
  * caller's working directory, as the user typed them.
  */
-export function readOverridesFile(file: string): OverridesFile {
+export function readOverridesFile(path: string, name = path): OverridesFile {
+  const file = name;
   const source = `overrides file ${file}`;
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(
       [{ path: '(file)', value: file, message: `cannot be read: ${(error as Error).message}` }],

@@ -264,7 +264,7 @@ function resolveInvocation(options: Options, deps: CliDependencies, cwd: string)
   let locate: Locate | undefined;
   const configFile = str('config');
   if (configFile) {
-    const file = readOverridesFile(resolve(cwd, configFile));
+    const file = readOverridesFile(resolve(cwd, configFile), configFile);
     overrides = file.data;
     locate = (path) => file.locate(path)?.replace(/^.*?(:\d+:\d+)$/, `${configFile}$1`);
   }
