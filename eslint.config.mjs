@@ -21,9 +21,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@fittech/*/*', '!@fittech/manifests/testing'],
+              group: ['@fittech/*/*', '!@fittech/manifests/testing', '!@fittech/shared/loader'],
               message:
-                'Import only the package entry points (index.ts, and @fittech/manifests/testing).',
+                'Import only the package entry points (index.ts, @fittech/manifests/testing and @fittech/shared/loader).',
             },
             {
               regex: '^@cdktf/provider-aws$',

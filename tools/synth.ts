@@ -23,10 +23,8 @@ import { Command, CommanderError, Option } from 'commander';
 import {
   ConfigError,
   OVERRIDES_SCHEMA_FILE,
-  PROJECT_CONFIG_FILE,
   STAMP_FILE,
   environmentNames,
-  loadProjectConfig,
   overridesJsonSchema,
   readOverridesFile,
   resolveConfig,
@@ -36,6 +34,7 @@ import {
   type Locate,
   type ProjectConfig,
 } from '@fittech/shared';
+import { PROJECT_CONFIG_FILE, loadProjectConfig } from '@fittech/shared/loader';
 import { synthesizeFitTechChart } from '@fittech/manifests';
 import { generateWorkflows, synthesizeTerraform } from '@fittech/infra';
 import { composeFile, COMPOSE_FILE } from './compose';

@@ -77,7 +77,6 @@ export {
   type CapacityReport,
 } from './capacity';
 export { cpuMillis, memoryMiB } from './quantities';
-export { PROJECT_CONFIG_FILE, findProjectConfig, loadProjectConfig } from './load';
 export { STAMP_FILE, configHash, synthStamp, type SynthStamp } from './stamp';
 export { OVERRIDES_SCHEMA_FILE, overridesJsonSchema } from './json-schema';
 export { retry, RetryError, exponentialBackoff, sleep, type RetryOptions } from './retry';

@@ -11,15 +11,13 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
   ConfigError,
-  PROJECT_CONFIG_FILE,
-  findProjectConfig,
-  loadProjectConfig,
   readOverridesFile,
   resolveConfig,
   type FitTechConfig,
   type Locate,
   type ProjectConfig,
 } from '@fittech/shared';
+import { PROJECT_CONFIG_FILE, findProjectConfig, loadProjectConfig } from '@fittech/shared/loader';
 import { shellQuote } from './command';
 import { parseDuration } from './duration';
 import {

@@ -1,3 +1,11 @@
+/**
+ * `@fittech/shared/loader`: finds and loads `fittech.config.ts` for the CLIs
+ * (pnpm synth, fittech-deploy, pnpm dev). A separate entry point, not part of
+ * `@fittech/shared`'s index, because it needs esbuild, a build tool the API
+ * never needs: the API's image installs @fittech/shared's production
+ * dependencies, and esbuild is only an optional peer of this package, so the
+ * CLIs' packages (@fittech/infra, the workspace root) provide it.
+ */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
@@ -35,6 +43,24 @@ const NodeModuleClass = Module as unknown as {
 /** Bumped when the way the file is compiled changes, so old cache entries are not reused. */
 const CACHE_VERSION = '1';
 
+/** esbuild, or a clear error saying how to get it (it is an optional peer of @fittech/shared). */
+function requireEsbuild(file: string): typeof import('esbuild') {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('esbuild') as typeof import('esbuild');
+  } catch (error) {
+    throw new ConfigError(
+      [
+        {
+          path: '(file)',
+          message: `cannot be compiled: esbuild is not installed (${(error as Error).message.split('\n')[0]}). Add it next to the command that loads the configuration: pnpm add --save-exact -D esbuild@0.28.2`,
+        },
+      ],
+      `project configuration ${file}`,
+    );
+  }
+}
+
 /**
  * TypeScript → CommonJS with esbuild (types are stripped, not checked:
  * `pnpm typecheck` checks the file). The result is cached by the hash of the
@@ -50,8 +76,7 @@ function compile(file: string, source: string): string {
     // Not compiled yet.
   }
   // Loaded only on a cache miss: esbuild starts a helper process.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require('esbuild') as typeof import('esbuild');
+  const esbuild = requireEsbuild(file);
   let code: string;
   try {
     code = esbuild.transformSync(source, {
