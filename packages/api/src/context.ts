@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ResponseCache } from './cache';
 import type { Passwords } from './passwords';
 import type { RateLimits } from './rate-limits';
+import type { PrincipalCache } from './principals';
 import type { Repository, User } from './repository';
 import type { Tokens } from './tokens';
 
@@ -16,6 +17,8 @@ export interface Readiness {
 export interface ApiContext {
   readonly repository: Repository;
   readonly cache: ResponseCache;
+  /** Who the bearer tokens seen before are (see principals.ts). */
+  readonly principals: PrincipalCache;
   readonly passwords: Passwords;
   readonly tokens: Tokens;
   /** Login and registration limits, shared by every replica through PostgreSQL. */

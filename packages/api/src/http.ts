@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from './database';
 import { RequestValidationError } from './validation';
@@ -14,11 +14,6 @@ export class HttpError extends Error {
     super(detail);
     this.name = 'HttpError';
   }
-}
-
-/** Sends an already serialised JSON body (a cache hit is sent without parsing it). */
-export function sendJson(res: Response, status: number, json: string): void {
-  res.status(status).type('application/json').send(json);
 }
 
 /** Unknown routes: 404 `{"detail":"Not Found"}`. */
@@ -72,7 +67,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(parser.status).json({ detail: 'Bad request body' });
       return;
     }
-    const log = (req as { log?: Logger }).log ?? logger;
+    const log = logger.child({ req: { id: req.id, method: req.method, url: req.originalUrl } });
     if (isDatabaseUnavailable(error)) {
       log.warn({ err: error }, 'database unavailable');
       res.set('Retry-After', '5').status(503).json({ detail: 'Service temporarily unavailable' });

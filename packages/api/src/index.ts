@@ -36,16 +36,27 @@ export {
   createRedisClient,
   type CacheOutcome,
   type CacheStats,
+  type Loader,
   type ResponseCacheOptions,
 } from './cache';
+export { cachedResponse, noneMatch, sendCached, type CachedResponse } from './cached-response';
+export { PrincipalCache, type PrincipalCacheOptions } from './principals';
+export { accessLog } from './access-log';
 export {
   InvalidationListener,
+  ACCOUNTS_CHANNEL,
   CACHE_CHANNEL,
   FLUSH_ALL,
   type ListenerState,
   type InvalidationListenerOptions,
 } from './invalidation';
-export { Repository, type Account, type User } from './repository';
+export {
+  Repository,
+  type Account,
+  type User,
+  type WriteObserver,
+  type WriteOutcome,
+} from './repository';
 export { Passwords, DEFAULT_HASHING, type PasswordOptions } from './passwords';
 export { Tokens, type TokenSettings, type TokenSubject } from './tokens';
 export { WorkGate, GateBusyError, type WorkGateOptions } from './work-gate';

@@ -4,6 +4,12 @@ import type { Logger } from 'pino';
 
 /** The PostgreSQL channel on which every write announces whose cached data it changed. */
 export const CACHE_CHANNEL = 'fittech_cache';
+/**
+ * The channel on which PostgreSQL itself (a trigger on `users`) announces that
+ * an account changed or was deleted, however it happened (the API or SQL):
+ * payload the user's id, or {@link FLUSH_ALL} after a TRUNCATE.
+ */
+export const ACCOUNTS_CHANNEL = 'fittech_accounts';
 /** Payload meaning "drop everything" (sent by the migrations). */
 export const FLUSH_ALL = '*';
 
@@ -21,6 +27,8 @@ export interface InvalidationListenerOptions {
   readonly onLost: () => void;
   /** Someone asked every replica to drop its whole cache (the migrations do, after a change). */
   readonly onFlushAll: () => void;
+  /** An account changed or was deleted (ACCOUNTS_CHANNEL); `undefined`: possibly all of them. */
+  readonly onAccountChanged?: (userId: number | undefined) => void;
   /** Interval of the `SELECT 1` that detects a silently dead connection, ms (default 10000). */
   readonly heartbeatMillis?: number;
   /** Upper bound of the reconnect back-off, ms (default 5000). */
@@ -31,7 +39,8 @@ export interface InvalidationListenerOptions {
  * The replica's ear for other replicas' writes: a dedicated PostgreSQL
  * connection that LISTENs on {@link CACHE_CHANNEL} and reconnects with
  * back-off, forever, until closed. Events: `listening`, `lost` (error),
- * `invalidated` (userId), `flushed`.
+ * `invalidated` (userId), `flushed`, `echo` (userId: this replica's own
+ * write, already applied locally), `account` (userId or undefined).
  */
 export class InvalidationListener extends EventEmitter {
   private client: Client | undefined;
@@ -42,6 +51,8 @@ export class InvalidationListener extends EventEmitter {
   private retry: NodeJS.Timeout | undefined;
   private readonly heartbeatMillis: number;
   private readonly maxBackoffMillis: number;
+  /** Per PostgreSQL backend pid: payloads of this replica's own writes whose notification is due. */
+  private readonly echoes = new Map<number, string[]>();
 
   constructor(private readonly options: InvalidationListenerOptions) {
     super();
@@ -75,7 +86,7 @@ export class InvalidationListener extends EventEmitter {
     client.on('notification', (n) => this.receive(n));
     try {
       await client.connect();
-      await client.query(`LISTEN ${CACHE_CHANNEL}`);
+      await client.query(`LISTEN ${CACHE_CHANNEL}; LISTEN ${ACCOUNTS_CHANNEL}`);
       const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       this.pid = rows[0]?.pid;
     } catch (error) {
@@ -90,6 +101,8 @@ export class InvalidationListener extends EventEmitter {
     }
     this.client = client;
     this.stateValue = 'listening';
+    // Whatever was due before was lost with the connection; onListening drops the cache anyway.
+    this.echoes.clear();
     if (this.attempt > 0) this.options.logger.info('cache invalidation channel re-established');
     this.attempt = 0;
     this.options.onListening();
@@ -124,9 +137,46 @@ export class InvalidationListener extends EventEmitter {
     this.scheduleReconnect(error ?? new Error('connection ended'));
   }
 
+  /**
+   * This replica is about to commit, on the PostgreSQL session `backendPid`,
+   * a write that notifies `payload`, and applies it to its own cache itself
+   * (after refreshing): the notification that comes back is then not applied
+   * a second time, which would throw the refreshed entries away. A session's
+   * notifications arrive in commit order, so one queue per session matches
+   * them exactly.
+   */
+  expectEcho(backendPid: number, payload: string): void {
+    const queue = this.echoes.get(backendPid);
+    if (queue) queue.push(payload);
+    else this.echoes.set(backendPid, [payload]);
+  }
+
+  /** The commit announced by {@link expectEcho} failed or its outcome is unknown: apply its notification if it comes. */
+  forgetEcho(backendPid: number, payload: string): void {
+    const queue = this.echoes.get(backendPid);
+    const at = queue?.lastIndexOf(payload) ?? -1;
+    if (at >= 0) queue!.splice(at, 1);
+    if (queue?.length === 0) this.echoes.delete(backendPid);
+  }
+
+  private isEcho(notification: Notification, payload: string): boolean {
+    const queue = this.echoes.get(notification.processId);
+    if (queue?.[0] !== payload) return false;
+    queue.shift();
+    if (queue.length === 0) this.echoes.delete(notification.processId);
+    return true;
+  }
+
   private receive(notification: Notification): void {
-    if (notification.channel !== CACHE_CHANNEL) return;
     const payload = notification.payload ?? '';
+    if (notification.channel === ACCOUNTS_CHANNEL) {
+      const userId = payload === FLUSH_ALL ? undefined : Number(payload);
+      if (userId !== undefined && !Number.isSafeInteger(userId)) return;
+      this.options.onAccountChanged?.(userId);
+      this.emit('account', userId);
+      return;
+    }
+    if (notification.channel !== CACHE_CHANNEL) return;
     if (payload === FLUSH_ALL) {
       this.options.onFlushAll();
       this.emit('flushed');
@@ -135,6 +185,10 @@ export class InvalidationListener extends EventEmitter {
     const userId = Number(payload);
     if (!Number.isSafeInteger(userId)) {
       this.options.logger.warn({ payload }, 'ignoring a malformed cache invalidation');
+      return;
+    }
+    if (this.isEcho(notification, payload)) {
+      this.emit('echo', userId);
       return;
     }
     this.options.onInvalidate(userId);

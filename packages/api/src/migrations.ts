@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { CACHE_CHANNEL, FLUSH_ALL } from './invalidation';
+import { ACCOUNTS_CHANNEL, CACHE_CHANNEL, FLUSH_ALL } from './invalidation';
 
 /** One versioned, forward-only schema change. Never edit one that has shipped: add the next. */
 export interface Migration {
@@ -114,6 +114,28 @@ export const migrations: readonly Migration[] = [
         expire bigint
       );
       CREATE INDEX rate_limits_expire_idx ON rate_limits (expire);
+    `,
+  },
+  {
+    version: 3,
+    name: 'announce account changes to every replica',
+    // The replicas remember who a token is (principals.ts); any change of a
+    // users row, through the API or not, must reach them, as a write does.
+    sql: `
+      CREATE FUNCTION fittech_account_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'TRUNCATE' THEN
+          PERFORM pg_notify('${ACCOUNTS_CHANNEL}', '${FLUSH_ALL}');
+        ELSE
+          PERFORM pg_notify('${ACCOUNTS_CHANNEL}', OLD.id::text);
+        END IF;
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER users_account_changed AFTER UPDATE OR DELETE ON users
+        FOR EACH ROW EXECUTE FUNCTION fittech_account_changed();
+      CREATE TRIGGER users_truncated AFTER TRUNCATE ON users
+        FOR EACH STATEMENT EXECUTE FUNCTION fittech_account_changed();
     `,
   },
 ];

@@ -18,7 +18,8 @@ import { InvalidationListener } from './invalidation';
 import { createLogger } from './logger';
 import { Passwords } from './passwords';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitSettings } from './rate-limits';
-import { Repository } from './repository';
+import { PrincipalCache } from './principals';
+import { Repository, type WriteObserver } from './repository';
 import { Tokens } from './tokens';
 import type { WorkGateOptions } from './work-gate';
 
@@ -104,15 +105,35 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
     commandTimeoutMillis: options.cacheCommandTimeoutMillis,
   });
   const cache = new ResponseCache(redis, { ttlSeconds: env.CACHE_TTL_SECONDS, logger });
+  const principals = new PrincipalCache({ ttlSeconds: env.CACHE_TTL_SECONDS });
   const listener = new InvalidationListener({
     connection: sessionConfig(connection, options.databaseTimeouts),
     logger,
     onInvalidate: (userId) => cache.invalidateUser(userId),
-    onListening: () => cache.resume(),
-    onLost: () => cache.suspend(),
-    onFlushAll: () => cache.flush(),
+    onListening: () => {
+      cache.resume();
+      principals.resume();
+    },
+    onLost: () => {
+      cache.suspend();
+      principals.suspend();
+    },
+    onFlushAll: () => {
+      cache.flush();
+      principals.flush();
+    },
+    onAccountChanged: (userId) => principals.accountChanged(userId),
   });
   listener.start();
+  // This replica's own writes: refresh, then invalidate, before answering; their echo is skipped.
+  const writes: WriteObserver = {
+    committing: (userId, backendPid) => listener.expectEcho(backendPid, String(userId)),
+    settled: async (userId, backendPid, outcome) => {
+      if (outcome === 'committed') return cache.written(userId);
+      listener.forgetEcho(backendPid, String(userId));
+      if (outcome === 'unknown') cache.invalidateUser(userId);
+    },
+  };
 
   let shuttingDown = false;
   const readinessTimeout = options.readinessTimeoutMillis ?? 800;
@@ -150,8 +171,9 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
   };
 
   const app = createApp({
-    repository: new Repository(pool),
+    repository: new Repository(pool, writes),
     cache,
+    principals,
     passwords: new Passwords({ rounds: options.bcryptRounds, gate: options.hashing }),
     tokens: new Tokens({
       secret: env.SECRET_KEY,

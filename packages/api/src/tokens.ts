@@ -47,8 +47,11 @@ export class Tokens {
     });
   }
 
-  /** Whom a valid token names, or why it is not valid. Only the configured algorithm is accepted. */
-  verify(token: string): TokenSubject | { problem: TokenProblem } {
+  /**
+   * Whom a valid token names and when it expires (`exp`, s), or why it is not
+   * valid. Only the configured algorithm is accepted.
+   */
+  verify(token: string): (TokenSubject & { expiresAt: number }) | { problem: TokenProblem } {
     let payload: string | jwt.JwtPayload;
     try {
       payload = jwt.verify(token, this.key, {
@@ -64,6 +67,10 @@ export class Tokens {
     const version: unknown = (payload as { ver?: unknown }).ver;
     if (typeof version !== 'number' || !Number.isSafeInteger(version))
       return { problem: 'invalid' };
-    return { userId: Number(payload.sub), version };
+    return {
+      userId: Number(payload.sub),
+      version,
+      expiresAt: payload.exp ?? Number.POSITIVE_INFINITY,
+    };
   }
 }

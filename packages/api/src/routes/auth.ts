@@ -75,6 +75,8 @@ export function authRoutes(ctx: ApiContext): Router {
     .route('/auth/logout')
     .post(authenticate(ctx), async (_req, res) => {
       await ctx.repository.bumpTokenVersion(caller(res).id);
+      // Other replicas hear it (a trigger on users); this one forgets at once, before answering.
+      ctx.principals.accountChanged(caller(res).id);
       res.status(204).end();
     })
     .all(methodNotAllowed(['POST']));
@@ -102,6 +104,14 @@ export function authenticate(ctx: ApiContext): RequestHandler {
     if (scheme.toLowerCase() !== 'bearer' || token === '') {
       throw new HttpError(401, 'Not authenticated', challenge());
     }
+    // A token that passed the full check before, with no change of its account heard since.
+    const known = ctx.principals.get(token);
+    if (known !== undefined) {
+      res.locals.user = known;
+      next();
+      return;
+    }
+    const stamp = ctx.principals.stamp();
     const verified = ctx.tokens.verify(token);
     if ('problem' in verified) {
       throw new HttpError(
@@ -116,6 +126,7 @@ export function authenticate(ctx: ApiContext): RequestHandler {
       throw new HttpError(401, 'Invalid token', challenge('The token was revoked'));
     }
     res.locals.user = { id: user.id, email: user.email };
+    ctx.principals.remember(token, res.locals.user, verified.expiresAt, stamp);
     next();
   };
 }

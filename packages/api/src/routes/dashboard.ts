@@ -1,7 +1,8 @@
 import { Router, type Response } from 'express';
 import { calculateGoals, GoalsError, utcDay, type BiometricProfile } from '../calculations';
 import { caller, type ApiContext } from '../context';
-import { HttpError, methodNotAllowed, sendJson } from '../http';
+import { sendCached } from '../cached-response';
+import { HttpError, methodNotAllowed } from '../http';
 import type { Row } from '../repository';
 import { authenticate } from './auth';
 
@@ -17,43 +18,46 @@ export function dashboardRoutes(ctx: ApiContext): Router {
   const router = Router();
   router
     .route('/dashboard')
-    .get(authenticate(ctx), async (_req, res: Response) => {
+    .get(authenticate(ctx), async (req, res: Response) => {
       const userId = caller(res).id;
       const now = ctx.now();
       const today = utcDay(now);
       const tomorrow = utcDay(
         new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)),
       );
-      const { body, outcome } = await ctx.cache.read(userId, `dashboard:${today}`, async () => {
-        const onboarding = await ctx.repository.getOnboarding(userId);
-        if (!onboarding) throw new HttpError(404, 'Onboarding data not found');
-        let goals;
-        try {
-          goals = calculateGoals(onboarding as unknown as BiometricProfile, today);
-        } catch (error) {
-          if (error instanceof GoalsError) throw new HttpError(400, error.message);
-          throw error;
-        }
-        const from = `${today}T00:00:00Z`;
-        const to = `${tomorrow}T00:00:00Z`;
-        const [foodLogs, workouts] = await Promise.all([
-          ctx.repository.foodLogsBetween(userId, from, to),
-          ctx.repository.workoutsBetween(userId, from, to),
-        ]);
-        return JSON.stringify({
-          goals,
-          intake_today: {
-            calories: sum(foodLogs, 'calories'),
-            protein: sum(foodLogs, 'protein'),
-            carbs: sum(foodLogs, 'carbs'),
-            fat: sum(foodLogs, 'fats'),
-          },
-          food_logs: foodLogs,
-          workouts_today: workouts,
-        });
-      });
-      res.setHeader('X-Cache', outcome);
-      sendJson(res, 200, body!);
+      const { response, outcome } = await ctx.cache.lookup(
+        userId,
+        `dashboard:${today}`,
+        async () => {
+          const onboarding = await ctx.repository.getOnboarding(userId);
+          if (!onboarding) throw new HttpError(404, 'Onboarding data not found');
+          let goals;
+          try {
+            goals = calculateGoals(onboarding as unknown as BiometricProfile, today);
+          } catch (error) {
+            if (error instanceof GoalsError) throw new HttpError(400, error.message);
+            throw error;
+          }
+          const from = `${today}T00:00:00Z`;
+          const to = `${tomorrow}T00:00:00Z`;
+          const [foodLogs, workouts] = await Promise.all([
+            ctx.repository.foodLogsBetween(userId, from, to),
+            ctx.repository.workoutsBetween(userId, from, to),
+          ]);
+          return JSON.stringify({
+            goals,
+            intake_today: {
+              calories: sum(foodLogs, 'calories'),
+              protein: sum(foodLogs, 'protein'),
+              carbs: sum(foodLogs, 'carbs'),
+              fat: sum(foodLogs, 'fats'),
+            },
+            food_logs: foodLogs,
+            workouts_today: workouts,
+          });
+        },
+      );
+      sendCached(req, res, response!, outcome);
     })
     .all(methodNotAllowed(['GET']));
   return router;

@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import { jsonBody } from '../body';
 import { utcDay } from '../calculations';
 import { caller, type ApiContext } from '../context';
-import { HttpError, methodNotAllowed, sendJson } from '../http';
+import { sendCached } from '../cached-response';
+import { HttpError, methodNotAllowed } from '../http';
 import {
   foodLogBody,
   onboardingBody,
@@ -51,24 +52,29 @@ export function userRoutes(ctx: ApiContext): Router {
 
   /** A cached per-user list or record; `undefined` from `load` means 404 `notFound`. */
   const cachedRead = async (
+    req: Request,
     res: Response,
     userId: number,
     kind: string,
     load: () => Promise<unknown>,
     notFound?: string,
   ) => {
-    const { body, outcome } = await cache.read(userId, kind, async () => {
+    const { response, outcome } = await cache.lookup(userId, kind, async () => {
       const value = await load();
       return value === undefined ? undefined : JSON.stringify(value);
     });
-    res.setHeader('X-Cache', outcome);
-    if (body === undefined) throw new HttpError(404, notFound ?? 'Not Found');
-    sendJson(res, 200, body);
+    if (response === undefined) {
+      res.setHeader('X-Cache', outcome);
+      throw new HttpError(404, notFound ?? 'Not Found');
+    }
+    sendCached(req, res, response, outcome);
   };
 
-  /** After a committed write: this replica forgets at once; the others hear the NOTIFY. */
-  const written = (res: Response, status: number, userId: number, row: unknown) => {
-    cache.invalidateUser(userId);
+  /**
+   * After a committed write. The repository has already brought this
+   * replica's cache up to date (see ResponseCache.written); the others hear the NOTIFY.
+   */
+  const written = (res: Response, status: number, row: unknown) => {
     res.status(status).json(row);
   };
 
@@ -78,11 +84,12 @@ export function userRoutes(ctx: ApiContext): Router {
       const { userId, body } = ownRequest(req, res, onboarding());
       const row = await repository.createOnboarding(userId, body);
       if (!row) throw new HttpError(400, 'Onboarding already exists');
-      written(res, 201, userId, row);
+      written(res, 201, row);
     })
     .get(auth, async (req, res: Response) => {
       const { userId } = ownRequest(req, res);
       await cachedRead(
+        req,
         res,
         userId,
         'onboarding',
@@ -94,7 +101,7 @@ export function userRoutes(ctx: ApiContext): Router {
       const { userId, body } = ownRequest(req, res, onboarding());
       const row = await repository.updateOnboarding(userId, body);
       if (!row) throw new HttpError(404, 'Onboarding not found');
-      written(res, 200, userId, row);
+      written(res, 200, row);
     })
     .all(methodNotAllowed(['GET', 'POST', 'PUT']));
 
@@ -102,11 +109,11 @@ export function userRoutes(ctx: ApiContext): Router {
     .route('/users/:user_id/food-logs')
     .post(auth, json, async (req, res: Response) => {
       const { userId, body } = ownRequest(req, res, foodLogBody);
-      written(res, 201, userId, await repository.createFoodLog(userId, body));
+      written(res, 201, await repository.createFoodLog(userId, body));
     })
     .get(auth, async (req, res: Response) => {
       const { userId } = ownRequest(req, res);
-      await cachedRead(res, userId, 'food-logs', () => repository.listFoodLogs(userId));
+      await cachedRead(req, res, userId, 'food-logs', () => repository.listFoodLogs(userId));
     })
     .all(methodNotAllowed(['GET', 'POST']));
 
@@ -114,11 +121,11 @@ export function userRoutes(ctx: ApiContext): Router {
     .route('/users/:user_id/workout-logs')
     .post(auth, json, async (req, res: Response) => {
       const { userId, body } = ownRequest(req, res, workoutLogBody);
-      written(res, 201, userId, await repository.createWorkoutLog(userId, body));
+      written(res, 201, await repository.createWorkoutLog(userId, body));
     })
     .get(auth, async (req, res: Response) => {
       const { userId } = ownRequest(req, res);
-      await cachedRead(res, userId, 'workout-logs', () => repository.listWorkoutLogs(userId));
+      await cachedRead(req, res, userId, 'workout-logs', () => repository.listWorkoutLogs(userId));
     })
     .all(methodNotAllowed(['GET', 'POST']));
 
