@@ -12,6 +12,7 @@
  * every scenario alike and each ratio compares neighbouring samples.
  */
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type autocannon from 'autocannon';
 import { Client } from 'pg';
@@ -40,6 +41,7 @@ const API_DIST = join(REPO_ROOT, 'packages', 'api', 'dist');
 export const SCENARIOS = {
   health: 'GET /health (floor)',
   cached: 'GET /dashboard, warm cache',
+  etag: 'GET /dashboard, If-None-Match (304)',
   uncached: 'GET /dashboard, no Redis',
   writes: 'dashboard with writes',
 } as const;
@@ -64,11 +66,16 @@ export interface ScenarioResult {
   readonly p50: Summary;
   readonly p99: Summary;
   readonly non2xx: number;
+  /** Responses with a status the scenario does not expect (2xx, or 304 for the conditional GET). */
+  readonly unexpected: number;
   readonly errors: number;
   readonly timeouts: number;
   readonly responses: number;
   readonly cache: Record<string, number>;
+  readonly statuses: Record<string, number>;
   readonly cpu?: { api: Summary; loadGenerator: Summary; other: Summary };
+  /** Peak resident memory of the API process per sub-run, MiB. */
+  readonly peakRssMiB?: Summary;
   readonly subRuns: LoadRun[];
 }
 
@@ -86,6 +93,10 @@ export interface LevelResult {
     readonly writesOverCached: Ratio;
     /** Requests/s, with writes over no Redis at all: what the cache still buys with writes. */
     readonly writesOverUncached: Ratio;
+    /** Requests/s, conditional GET answered 304 over GET /health. */
+    readonly etagOverFloor: Ratio;
+    /** p99 latency, warm cache over GET /health. */
+    readonly cachedOverFloorP99: Ratio;
     /** p50 latency, no Redis over warm cache. */
     readonly uncachedOverCachedP50: Ratio;
   };
@@ -98,6 +109,8 @@ export type ApiResults =
       readonly postgresVersion: string;
       readonly seed: { days: number; foodLogsPerDay: number; workoutsPerDay: number };
       readonly instanceEnvironment: Record<string, string>;
+      /** Bytes of JSON logs the cached instance wrote during the run (its access lines). */
+      readonly cachedLogBytes: number;
       readonly levels: LevelResult[];
       /** CPU profiles of the API under the dashboard load, with and without Redis. */
       readonly profiles?: Record<
@@ -113,6 +126,8 @@ interface Api {
   readonly process: RunningProcess;
   /** performance.now() just before the process was spawned. */
   readonly spawnedAt: number;
+  /** Where its stdout (the JSON logs) goes. */
+  readonly logFile: string;
   /** SIGTERM (graceful shutdown), then SIGKILL after 10 s. */
   readonly stop: () => Promise<void>;
 }
@@ -156,11 +171,19 @@ async function startApiInstance(
   nodeFlags: readonly string[] = [],
 ): Promise<Api> {
   const port = await freePort();
+  // The logs go to a file, as a container runtime takes them: written, never kept in memory.
+  const logFile = join(
+    temporaryDirectory('fittech-bench-api-log-'),
+    `${name.replace(/\W+/g, '-')}.log`,
+  );
+  const logFd = openSync(logFile, 'a');
   const spawnedAt = performance.now();
   const child = startProcess(name, [process.execPath, ...nodeFlags, join(API_DIST, 'main.js')], {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     cwd: REPO_ROOT,
+    stdout: logFd,
   });
+  closeSync(logFd);
   const stop = onCleanup(`API instance "${name}"`, async () => {
     if (child.hasExited()) return;
     child.child.kill('SIGTERM');
@@ -187,7 +210,7 @@ async function startApiInstance(
         `(last /ready: ${last || 'no answer'}).\nIts output:\n${child.output().slice(-4000)}`,
     );
   }
-  return { name, url, process: child, spawnedAt, stop };
+  return { name, url, process: child, spawnedAt, stop, logFile };
 }
 
 async function serverVersion(url: string): Promise<string> {
@@ -350,6 +373,8 @@ interface Scenario {
   readonly key: ScenarioKey;
   readonly api: Api;
   readonly requests: autocannon.Request[];
+  /** Status codes that count as success (default: 2xx). */
+  readonly expected?: readonly number[];
   /** Runs before each sub-run (e.g. make sure the cache holds the dashboard). */
   readonly before?: () => Promise<void>;
 }
@@ -360,6 +385,10 @@ function summarizeScenario(label: string, instance: Api, runs: LoadRun[]): Scena
   for (const r of runs)
     for (const [k, v] of Object.entries(r.cache)) cache[k] = (cache[k] ?? 0) + v;
   const cpus = runs.map((r) => r.cpu).filter((c) => c !== undefined);
+  const statuses: Record<string, number> = {};
+  for (const r of runs)
+    for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  const rss = runs.map((r) => r.peakRssMiB).filter((m) => m !== undefined);
   return {
     label,
     instance: instance.name,
@@ -367,10 +396,13 @@ function summarizeScenario(label: string, instance: Api, runs: LoadRun[]): Scena
     p50: summarize(runs.map((r) => r.p50)),
     p99: summarize(runs.map((r) => r.p99)),
     non2xx: sum((r) => r.non2xx),
+    unexpected: sum((r) => r.unexpected),
     errors: sum((r) => r.errors),
     timeouts: sum((r) => r.timeouts),
     responses: sum((r) => r.responses),
     cache,
+    statuses,
+    peakRssMiB: rss.length === runs.length ? summarize(rss) : undefined,
     cpu:
       cpus.length === runs.length
         ? {
@@ -395,8 +427,10 @@ function describeRun(r: LoadRun): string {
   const cpu = r.cpu
     ? `  cpu api ${r.cpu.api.toFixed(0)}% gen ${r.cpu.loadGenerator.toFixed(0)}% other ${r.cpu.other.toFixed(0)}%`
     : '';
-  const bad = r.non2xx + r.errors > 0 ? `  NON-2XX ${r.non2xx} ERRORS ${r.errors}` : '';
-  return `${int(r.requestsPerSecond).padStart(6)} req/s  p50 ${ms(r.p50).padStart(5)} ms  p99 ${ms(r.p99).padStart(5)} ms  ${cacheMix(r.cache)}${cpu}${bad}`;
+  const bad =
+    r.unexpected + r.errors > 0 ? `  UNEXPECTED STATUS ${r.unexpected} ERRORS ${r.errors}` : '';
+  const rss = r.peakRssMiB === undefined ? '' : `  rss ${r.peakRssMiB.toFixed(0)} MiB`;
+  return `${int(r.requestsPerSecond).padStart(6)} req/s  p50 ${ms(r.p50).padStart(5)} ms  p99 ${ms(r.p99).padStart(5)} ms  ${cacheMix(r.cache)}${cpu}${rss}${bad}`;
 }
 
 export async function benchApi(
@@ -414,7 +448,8 @@ export async function benchApi(
 
   const config = resolveConfig({ env: 'dev' });
   const configMap = { ...apiEnvironmentManifest(config).configMap };
-  const instanceEnvironment = { ...configMap, LOG_LEVEL: 'silent' };
+  // The ConfigMap as a pod gets it, LOG_LEVEL included: a line per request is part of the cost.
+  const instanceEnvironment = { ...configMap };
   const secrets = { DATABASE_URL: postgres.url, SECRET_KEY: randomBytes(32).toString('hex') };
 
   const migrate = await runToCompletion(
@@ -466,14 +501,31 @@ export async function benchApi(
       timestamp: iso(new Date(utcMidnight(365).getTime() + 43_200_000)),
     }),
   };
+  let etag = '';
   const primeCache = async () => {
-    await expectStatus('GET /dashboard (priming)', 200, `${cached.url}/dashboard`, {
+    const res = await expectStatus('GET /dashboard (priming)', 200, `${cached.url}/dashboard`, {
       headers: auth,
     });
+    etag = res.headers.get('etag') ?? '';
+    if (etag === '') throw new Error('bench: GET /dashboard answered without an ETag');
+  };
+  await primeCache();
+  // A polling client: it sends the ETag it holds; the answer is 304 without a body.
+  const conditional: autocannon.Request = {
+    method: 'GET',
+    path: '/dashboard',
+    setupRequest: (req) => ({ ...req, headers: { ...auth, 'if-none-match': etag } }),
   };
   const scenarios: Scenario[] = [
     { key: 'health', api: cached, requests: [{ method: 'GET', path: config.api.healthPath }] },
     { key: 'cached', api: cached, requests: [dashboard], before: primeCache },
+    {
+      key: 'etag',
+      api: cached,
+      requests: [conditional],
+      expected: [304],
+      before: primeCache,
+    },
     { key: 'uncached', api: uncached, requests: [dashboard] },
     {
       key: 'writes',
@@ -494,6 +546,7 @@ export async function benchApi(
         connections,
         seconds,
         requests: s.requests,
+        expected: s.expected,
         serverPid: s.api.process.child.pid!,
       });
     for (const s of scenarios) {
@@ -515,6 +568,7 @@ export async function benchApi(
     ) as Record<ScenarioKey, ScenarioResult>;
     const rps = (key: ScenarioKey) => runs.get(key)!.map((r) => r.requestsPerSecond);
     const p50 = (key: ScenarioKey) => runs.get(key)!.map((r) => r.p50);
+    const p99 = (key: ScenarioKey) => runs.get(key)!.map((r) => r.p99);
     levels.push({
       connections,
       scenarios: result,
@@ -524,6 +578,8 @@ export async function benchApi(
         uncachedOverFloor: ratio(rps('uncached'), rps('health')),
         writesOverCached: ratio(rps('writes'), rps('cached')),
         writesOverUncached: ratio(rps('writes'), rps('uncached')),
+        etagOverFloor: ratio(rps('etag'), rps('health')),
+        cachedOverFloorP99: ratio(p99('cached'), p99('health')),
         uncachedOverCachedP50: ratio(p50('uncached'), p50('cached')),
       },
     });
@@ -575,8 +631,17 @@ export async function benchApi(
     postgresVersion,
     seed: SEED,
     instanceEnvironment,
+    cachedLogBytes: statSync(cached.logFile).size,
     levels,
   };
+}
+
+/** Hits as a share of the reads (responses with an X-Cache header), %. */
+export function readHitShare(cache: Record<string, number>): number {
+  const reads = Object.entries(cache)
+    .filter(([k]) => k !== 'none')
+    .reduce((t, [, v]) => t + v, 0);
+  return (100 * (cache.hit ?? 0)) / reads;
 }
 
 export function apiSummaryLines(api: Extract<ApiResults, { skipped: false }>): string[] {
@@ -586,16 +651,18 @@ export function apiSummaryLines(api: Extract<ApiResults, { skipped: false }>): s
       `  ${level.connections} connections (median of ${api.options.subRuns} sub-runs, min–max):`,
     );
     for (const sc of Object.values(level.scenarios)) {
-      const bad = sc.non2xx + sc.errors + sc.timeouts;
+      const bad = sc.unexpected + sc.errors + sc.timeouts;
       lines.push(
-        `    ${sc.label.padEnd(34)} ${int(sc.requestsPerSecond.median).padStart(6)} req/s (${int(sc.requestsPerSecond.min)}–${int(sc.requestsPerSecond.max)})  ` +
-          `p50 ${ms(sc.p50.median)} ms  p99 ${ms(sc.p99.median)} ms  ${bad === 0 ? 'all 2xx' : `NON-2XX ${sc.non2xx} ERRORS ${sc.errors} TIMEOUTS ${sc.timeouts}`}`,
+        `    ${sc.label.padEnd(36)} ${int(sc.requestsPerSecond.median).padStart(6)} req/s (${int(sc.requestsPerSecond.min)}–${int(sc.requestsPerSecond.max)})  ` +
+          `p50 ${ms(sc.p50.median)} ms  p99 ${ms(sc.p99.median)} ms  ${sc.peakRssMiB ? `peak RSS ${sc.peakRssMiB.max.toFixed(0)} MiB  ` : ''}${bad === 0 ? 'all as expected' : `UNEXPECTED STATUS ${sc.unexpected} ERRORS ${sc.errors} TIMEOUTS ${sc.timeouts}`}`,
       );
     }
     const r = level.ratios;
     lines.push(
       `    req/s ratios: cached/uncached ${ratioSpread(r.cachedOverUncached)}, cached/floor ${ratioSpread(r.cachedOverFloor)}, ` +
-        `with writes/uncached ${ratioSpread(r.writesOverUncached)}`,
+        `with writes/cached ${ratioSpread(r.writesOverCached)}, 304/floor ${ratioSpread(r.etagOverFloor)}; ` +
+        `p99 cached/floor ${ratioSpread(r.cachedOverFloorP99)}; ` +
+        `hits in the write scenario by sub-run ${level.scenarios.writes.subRuns.map((run) => `${readHitShare(run.cache).toFixed(0)}%`).join(' ')}`,
     );
   }
   return lines;

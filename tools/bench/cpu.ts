@@ -4,7 +4,7 @@
  * kernel), in % of one core, from /proc (Linux). Elsewhere it reports nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface CpuShare {
   /** % of one core; the machine has `cores` × 100 %. */
@@ -84,4 +84,29 @@ export async function backgroundCpu(ms: number): Promise<number | undefined> {
   await new Promise((r) => setTimeout(r, ms));
   const seconds = (performance.now() - start.wall) / 1000;
   return (100 * (machineBusySeconds() - start.machine)) / seconds;
+}
+
+/**
+ * Starts measuring a process's peak resident memory (VmHWM): the kernel's
+ * high-water mark is reset first (`clear_refs` 5, Linux, allowed for our own
+ * children), so the figure is this run's peak, not the process's lifetime one.
+ * Returns a function that ends the measurement (MiB, or undefined elsewhere).
+ */
+export function peakRssMeter(pid: number): () => number | undefined {
+  let reset = false;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    reset = true;
+  } catch {
+    // Not Linux, or not allowed: no per-run figure.
+  }
+  return () => {
+    if (!reset) return undefined;
+    try {
+      const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      return kb === undefined ? undefined : Number(kb) / 1024;
+    } catch {
+      return undefined;
+    }
+  };
 }

@@ -7,7 +7,7 @@
  */
 import autocannon from 'autocannon';
 import { onCleanup } from './cleanup';
-import { cpuMeter, type CpuShare } from './cpu';
+import { cpuMeter, peakRssMeter, type CpuShare } from './cpu';
 import { quantileOfSorted } from './stats';
 
 export interface LoadRun {
@@ -25,7 +25,13 @@ export interface LoadRun {
   readonly timeouts: number;
   /** Responses by their X-Cache header (`hit`, `miss`, `bypass`; `none` without one, e.g. writes). */
   readonly cache: Record<string, number>;
+  /** Responses by status code. */
+  readonly statuses: Record<string, number>;
+  /** Responses whose status is not one the scenario expects (see `LoadSpec.expected`). */
+  readonly unexpected: number;
   readonly cpu?: CpuShare;
+  /** Peak resident memory of the server during the run, MiB (Linux). */
+  readonly peakRssMiB?: number;
 }
 
 export interface LoadSpec {
@@ -34,17 +40,24 @@ export interface LoadSpec {
   readonly seconds: number;
   /** The sequence each connection cycles through. */
   readonly requests: readonly autocannon.Request[];
-  /** pid of the server, for CPU accounting. */
+  /** pid of the server, for CPU and memory accounting. */
   readonly serverPid: number;
+  /** Status codes that count as success (default: any 2xx). */
+  readonly expected?: readonly number[];
 }
 
 export function runLoad(spec: LoadSpec): Promise<LoadRun> {
   const cache: Record<string, number> = {};
-  const count: NonNullable<autocannon.Request['onResponse']> = (_status, _body, _ctx, headers) => {
+  const statuses: Record<string, number> = {};
+  const count: NonNullable<autocannon.Request['onResponse']> = (status, _body, _ctx, headers) => {
     const h = headers as Record<string, string | undefined> | undefined;
     const outcome = h?.['x-cache'] ?? h?.['X-Cache'] ?? 'none';
     cache[outcome] = (cache[outcome] ?? 0) + 1;
+    statuses[status] = (statuses[status] ?? 0) + 1;
   };
+  const expected = (status: number) =>
+    spec.expected ? spec.expected.includes(status) : status >= 200 && status < 300;
+  const stopMemory = peakRssMeter(spec.serverPid);
   let latencies = new Float64Array(1 << 16);
   let n = 0;
   const stopCpu = cpuMeter(spec.serverPid);
@@ -62,6 +75,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadRun> {
       (error, result) => {
         release?.().catch(() => undefined);
         const cpu = stopCpu();
+        const peakRssMiB = stopMemory();
         if (error) return reject(error instanceof Error ? error : new Error(String(error)));
         const sorted = latencies.subarray(0, n).sort();
         const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;
@@ -77,7 +91,12 @@ export function runLoad(spec: LoadSpec): Promise<LoadRun> {
           errors: result.errors,
           timeouts: result.timeouts,
           cache,
+          statuses,
+          unexpected: Object.entries(statuses)
+            .filter(([status]) => !expected(Number(status)))
+            .reduce((total, [, n]) => total + n, 0),
           cpu,
+          peakRssMiB,
         });
       },
     );

@@ -12,6 +12,7 @@ import {
   type LevelResult,
   type ScenarioKey,
   type ScenarioResult,
+  readHitShare,
 } from './api';
 import { barChart, type Bar, type Panel } from './chart';
 import { BUSY_PERCENT } from './cpu';
@@ -68,6 +69,7 @@ const MEASUREMENT_COLORS: Record<MeasurementKey, string> = {
 const SCENARIO_COLORS: Record<ScenarioKey, string> = {
   health: '#9c9c9c',
   cached: '#59a14f',
+  etag: '#8cd17d',
   uncached: '#e15759',
   writes: '#4e79a7',
 };
@@ -221,18 +223,19 @@ function levelTable(level: LevelResult): string {
   const rows = (Object.keys(SCENARIOS) as ScenarioKey[]).map((key) => {
     const sc = level.scenarios[key];
     const perRequest = cpuPerRequest(sc);
-    const bad = sc.non2xx + sc.errors + sc.timeouts;
+    const bad = sc.unexpected + sc.errors + sc.timeouts;
     return [
       sc.label,
       `**${int(sc.requestsPerSecond.median)}** (${int(sc.requestsPerSecond.min)}–${int(sc.requestsPerSecond.max)})`,
       spread(sc.p50, ms),
       spread(sc.p99, ms),
-      bad === 0 ? '0' : `**${sc.non2xx} / ${sc.errors} / ${sc.timeouts}**`,
+      bad === 0 ? '0' : `**${sc.unexpected} / ${sc.errors} / ${sc.timeouts}**`,
       cacheMix(sc.cache),
       sc.cpu
         ? `${sc.cpu.api.median.toFixed(0)} / ${sc.cpu.loadGenerator.median.toFixed(0)} / ${sc.cpu.other.median.toFixed(0)}`
         : '–',
       perRequest ? int(perRequest.median) : '–',
+      sc.peakRssMiB ? `${sc.peakRssMiB.median.toFixed(0)} (${sc.peakRssMiB.max.toFixed(0)})` : '–',
     ];
   });
   return table(
@@ -241,10 +244,11 @@ function levelTable(level: LevelResult): string {
       'req/s',
       'p50 ms',
       'p99 ms',
-      'non-2xx / errors / timeouts',
+      'unexpected status / errors / timeouts',
       'X-Cache',
       'CPU % api / load gen / other',
       'API CPU µs per request',
+      'API peak RSS MiB, median (max)',
     ],
     rows,
   );
@@ -259,10 +263,11 @@ function apiSection(r: BenchResults): string[] {
   const out = [
     '## API',
     '',
-    `The built server (\`node packages/api/dist/main.js\`) as a child process, with the dev environment’s ConfigMap from \`@fittech/shared\` (\`DB_POOL_MAX\` ${api.instanceEnvironment.DB_POOL_MAX}, \`NODE_ENV\` ${api.instanceEnvironment.NODE_ENV}) and \`LOG_LEVEL=silent\`, against PostgreSQL ${api.postgresVersion} and Redis started for the run on this machine. A second instance has \`REDIS_URL\` on a port where nothing listens, so it reads PostgreSQL for every request, as during a cache outage. One user is seeded over HTTP with ${api.seed.days} days of ${api.seed.foodLogsPerDay} food logs and ${api.seed.workoutsPerDay} workout a day; the dashboard reads the profile and today’s logs (4 queries: the token’s user, onboarding, food logs, workouts; with a warm cache, the user query and one Redis \`GET\`).`,
+    `The built server (\`node packages/api/dist/main.js\`) as a child process, with the dev environment’s ConfigMap from \`@fittech/shared\` as a pod gets it (\`DB_POOL_MAX\` ${api.instanceEnvironment.DB_POOL_MAX}, \`NODE_ENV\` ${api.instanceEnvironment.NODE_ENV}, \`LOG_LEVEL\` ${api.instanceEnvironment.LOG_LEVEL}: one JSON access line per request, written to a file as a container runtime would take it; probes log at \`debug\`, so \`/health\` writes none; the cached instance wrote ${mib(api.cachedLogBytes / 2 ** 20)} of logs in this run), against PostgreSQL ${api.postgresVersion} and Redis started for the run on this machine. A second instance has \`REDIS_URL\` on a port where nothing listens, so it reads PostgreSQL for every request, as during a cache outage. One user is seeded over HTTP with ${api.seed.days} days of ${api.seed.foodLogsPerDay} food logs and ${api.seed.workoutsPerDay} workout a day; an uncached dashboard is 4 queries (the token’s user, onboarding, food logs, workouts). A warm-cache hit is none: the token’s check and user are remembered per replica (kept coherent by a trigger on \`users\`), and the response bytes with their ETag come from the API’s memory (Redis is the second tier).`,
     '',
-    `The load generator is autocannon, in the benchmark’s own process: a fixed number of keep-alive connections, each sending its next request when the previous one is answered (a closed loop, so latency includes queueing at saturation). Each scenario: a ${o.warmupSeconds} s warm-up, then ${o.subRuns} × ${o.subRunSeconds} s sub-runs interleaved with the other scenarios’ in rotating order; figures are the median (min–max) over sub-runs, latency percentiles are over every response of a sub-run. The write scenario sends \`POST /users/{id}/food-logs\` after every ${o.readsPerWrite} dashboard reads on each connection, through the cached instance: each write invalidates the user’s cache entries; its food logs are dated a year back so today’s dashboard, and the work per read, stay the same through the run. With one user, every write invalidates the entry every connection reads, and the reads that arrive before it is stored again all miss: the worst case for invalidation. CPU is % of one core (this machine has ${r.machine.cores}) from /proc: the API process, the load generator, and everything else (PostgreSQL, Redis, the kernel); API CPU per request is the API’s CPU time over its responses. X-Cache counts the responses by that header (\`none\`: no header, as on \`/health\` and the writes).`,
+    `The load generator is autocannon, in the benchmark’s own process: a fixed number of keep-alive connections, each sending its next request when the previous one is answered (a closed loop, so latency includes queueing at saturation). Each scenario: a ${o.warmupSeconds} s warm-up, then ${o.subRuns} × ${o.subRunSeconds} s sub-runs interleaved with the other scenarios’ in rotating order; figures are the median (min–max) over sub-runs, latency percentiles are over every response of a sub-run. The conditional scenario is a polling client: it sends the dashboard’s ETag in \`If-None-Match\` and expects 304 without a body. The write scenario sends \`POST /users/{id}/food-logs\` after every ${o.readsPerWrite} dashboard reads on each connection, through the cached instance; its food logs are dated a year back so today’s dashboard, and the work per read, stay the same through the run. With one user, every write changes the entry every connection reads: the worst case for invalidation. The writing replica recomputes the entry before it answers the write and bumps the user’s generation only then, so the reads meanwhile hit the previous entry (the write is not answered yet) and the ones after it hit the new one; concurrent misses of one key share one load (\`coalesced\`). CPU is % of one core (this machine has ${r.machine.cores}) from /proc: the API process, the load generator, and everything else (PostgreSQL, Redis, the kernel); API CPU per request is the API’s CPU time over its responses. Peak RSS is the API process’s high-water mark (VmHWM) within each sub-run, reset before it. X-Cache counts the responses by that header (\`none\`: no header, as on \`/health\` and the writes).`,
     '',
+    ...goalsSection(api),
   ];
   for (const level of api.levels) {
     out.push(`### ${level.connections} connections`, '', levelTable(level), '');
@@ -275,6 +280,8 @@ function apiSection(r: BenchResults): string[] {
           ['req/s, no Redis / `GET /health`', ratioSpread(level.ratios.uncachedOverFloor)],
           [`req/s, with writes / warm cache`, ratioSpread(level.ratios.writesOverCached)],
           [`req/s, with writes / no Redis`, ratioSpread(level.ratios.writesOverUncached)],
+          ['req/s, If-None-Match (304) / `GET /health`', ratioSpread(level.ratios.etagOverFloor)],
+          ['p99 latency, warm cache / `GET /health`', ratioSpread(level.ratios.cachedOverFloorP99)],
           ['p50 latency, no Redis / warm cache', ratioSpread(level.ratios.uncachedOverCachedP50)],
         ],
       ),
@@ -307,6 +314,51 @@ function apiSection(r: BenchResults): string[] {
   return out;
 }
 
+/** The goals of issue 16, each against this run's figures. */
+function goalsSection(api: Extract<BenchResults['api'], { skipped: false }>): string[] {
+  const rows: (string | number)[][] = [];
+  const check = (met: boolean) => (met ? 'met' : '**not met**');
+  for (const level of api.levels) {
+    const c = level.connections;
+    const r = level.ratios;
+    const hits = level.scenarios.writes.subRuns.map((run) => readHitShare(run.cache));
+    rows.push(
+      [
+        `${c} conn.: warm dashboard req/s ≥ 0.8× \`/health\``,
+        times(r.cachedOverFloor),
+        check(r.cachedOverFloor.value >= 0.8),
+      ],
+      [
+        `${c} conn.: warm dashboard p99 ≤ 1.5× \`/health\`’s`,
+        times(r.cachedOverFloorP99),
+        check(r.cachedOverFloorP99.value <= 1.5),
+      ],
+    );
+    if (c === 50 || api.levels.length === 1) {
+      rows.push(
+        [
+          `${c} conn., 1 write / ${api.options.readsPerWrite} reads: ≥ 90 % hits in every sub-run`,
+          hits.map((h) => `${h.toFixed(1)} %`).join(', '),
+          check(Math.min(...hits) >= 90),
+        ],
+        [
+          `${c} conn., 1 write / ${api.options.readsPerWrite} reads: req/s ≥ 0.8× read-only cached`,
+          times(r.writesOverCached),
+          check(r.writesOverCached.value >= 0.8),
+        ],
+      );
+    }
+  }
+  return [
+    '### Goals',
+    '',
+    'Medians of same-run ratios (paired sub-runs); the tables below give their spread.',
+    '',
+    table(['goal', 'this run', ''], rows),
+    '',
+  ];
+}
+
 function findings(r: BenchResults): string[] {
   const s = r.synth;
   const stagesWall = s.wall.stages.median;
@@ -334,29 +386,25 @@ function findings(r: BenchResults): string[] {
         : level.ratios.cachedOverUncached.max < 1
           ? 'the cache costs more than it saves'
           : 'the cache makes no consistent difference';
-    const hitShare = (cache: Record<string, number>) => {
-      const reads = (cache.hit ?? 0) + (cache.miss ?? 0) + (cache.bypass ?? 0);
-      return reads > 0 ? (100 * (cache.hit ?? 0)) / reads : Number.NaN;
-    };
-    const perRun = sc.writes.subRuns.map((run) => hitShare(run.cache));
-    const hitNote = Number.isFinite(hitShare(sc.writes.cache))
-      ? `${hitShare(sc.writes.cache).toFixed(0)} % of reads still hit (${Math.min(...perRun).toFixed(0)}–${Math.max(...perRun).toFixed(0)} % by sub-run) and `
+    const perRun = sc.writes.subRuns.map((run) => readHitShare(run.cache));
+    const hitNote = Number.isFinite(readHitShare(sc.writes.cache))
+      ? `${readHitShare(sc.writes.cache).toFixed(1)} % of reads still hit (${Math.min(...perRun).toFixed(1)}–${Math.max(...perRun).toFixed(1)} % by sub-run) and `
       : '';
-    const errors = Object.values(sc).reduce((t, x) => t + x.non2xx + x.errors + x.timeouts, 0);
+    const errors = Object.values(sc).reduce((t, x) => t + x.unexpected + x.errors + x.timeouts, 0);
     const perRequest = (key: ScenarioKey) => cpuPerRequest(sc[key])?.median;
     const cpuNote =
       perRequest('cached') !== undefined
         ? ` The API process is the bottleneck in every scenario (its one JavaScript thread is saturated: ${sc.cached.cpu!.api.median.toFixed(0)} % of a core with GC and I/O threads); it spends ${int(perRequest('health')!)} µs of CPU per \`/health\`, ${int(perRequest('cached')!)} µs per cached dashboard and ${int(perRequest('uncached')!)} µs per uncached one.`
         : '';
     lines.push(
-      `- **API, ${level.connections} connections**: ${verdict}: ${times(c)} the requests/s of the no-Redis instance (${int(sc.cached.requestsPerSecond.median)} against ${int(sc.uncached.requestsPerSecond.median)}), p50 ${ms(sc.cached.p50.median)} against ${ms(sc.uncached.p50.median)} ms. With one write per ${r.api.options.readsPerWrite} reads, ${hitNote}it serves ${times(level.ratios.writesOverUncached)} the no-Redis rate. The warm-cache dashboard reaches ${times(level.ratios.cachedOverFloor)} the rate of \`GET /health\`.${cpuNote} ${errors === 0 ? 'Every response was 2xx, no errors.' : `**${errors} non-2xx responses, errors or timeouts** (see the table).`}`,
+      `- **API, ${level.connections} connections**: ${verdict}: ${times(c)} the requests/s of the no-Redis instance (${int(sc.cached.requestsPerSecond.median)} against ${int(sc.uncached.requestsPerSecond.median)}), p50 ${ms(sc.cached.p50.median)} against ${ms(sc.uncached.p50.median)} ms. With one write per ${r.api.options.readsPerWrite} reads, ${hitNote}it serves ${times(level.ratios.writesOverCached)} the read-only cached rate (${times(level.ratios.writesOverUncached)} the no-Redis rate). The warm-cache dashboard reaches ${times(level.ratios.cachedOverFloor)} the rate of \`GET /health\` (p99 ${times(level.ratios.cachedOverFloorP99)} its p99), a polling client answered 304 ${times(level.ratios.etagOverFloor)}.${cpuNote} ${errors === 0 ? 'Every response had the status its scenario expects (2xx; 304 for the conditional GET), no errors.' : `**${errors} unexpected statuses, errors or timeouts** (see the table).`}`,
     );
   }
   const profiles = r.api.profiles;
   const top = profiles && [profiles.cached.topFunctions[0], profiles.uncached.topFunctions[0]];
   if (top?.[0] && top[1]) {
     lines.push(
-      `- **Why the dashboard is far from the floor**: the largest single cost in the API’s CPU profile is ${code(top[0].name)}, ${top[0].percent.toFixed(0)} % of its CPU with a warm cache${top[1].name === top[0].name ? ` and ${top[1].percent.toFixed(0)} % without Redis` : `; without Redis it is ${code(top[1].name)}, ${top[1].percent.toFixed(0)} %`} (see [Where the API’s CPU goes](#where-the-apis-cpu-goes)).`,
+      `- **Where a cached dashboard’s CPU goes**: the largest single cost in the API’s CPU profile is ${code(top[0].name)}, ${top[0].percent.toFixed(0)} % of its CPU with a warm cache${top[1].name === top[0].name ? ` and ${top[1].percent.toFixed(0)} % without Redis` : `; without Redis it is ${code(top[1].name)}, ${top[1].percent.toFixed(0)} %`} (see [Where the API’s CPU goes](#where-the-apis-cpu-goes)).`,
     );
   }
   return lines;

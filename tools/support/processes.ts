@@ -19,13 +19,18 @@ export interface RunningProcess {
 export function startProcess(
   name: string,
   argv: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    /** A file descriptor for stdout (e.g. a log file), instead of keeping it in memory. */
+    stdout?: number;
+  } = {},
 ): RunningProcess {
   const [command, ...args] = argv;
   const child = spawn(command!, args, {
     cwd: options.cwd,
     env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
     detached: true,
   });
   let out = '';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { cachedResponse, type CachedResponse } from './cached-response';
@@ -47,31 +47,6 @@ export interface ResponseCacheOptions {
    * before the entries are simply made unreachable instead, ms (default 500).
    */
   readonly refreshBudgetMillis?: number;
-}
-
-export interface RedisClientOptions {
-  /** Bound of one cache command, ms: past it the request reads PostgreSQL instead (default 250). */
-  readonly commandTimeoutMillis?: number;
-  /** Bound of a connection attempt, ms (default 1000). */
-  readonly connectTimeoutMillis?: number;
-}
-
-/**
- * An ioredis client for a cache that must never fail or stall a request: no
- * offline queue (a command while disconnected fails at once), no retries of
- * in-flight commands, short command and connect timeouts, and reconnection
- * forever with a capped back-off so the cache comes back by itself.
- */
-export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
-  return new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    commandTimeout: options.commandTimeoutMillis ?? 250,
-    connectTimeout: options.connectTimeoutMillis ?? 1_000,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1_000),
-    connectionName: 'fittech-api',
-  });
 }
 
 /** An entry being loaded, shared by every concurrent read of its key. */
@@ -348,21 +323,35 @@ export class ResponseCache {
       const budget = new Promise<undefined>((resolve) => {
         timer = setTimeout(() => resolve(undefined), this.refreshBudgetMillis);
       });
-      loaded = await Promise.race([Promise.allSettled(hot.map(([, load]) => load())), budget]);
+      // Alongside the loads (no extra round trip): the entries being replaced get a short TTL
+      // in Redis, and a Redis that stopped answering is noticed before the write is answered.
+      const retire = this.retire(hot.map(([kind]) => this.key(userId, kind)));
+      const loads = Promise.allSettled(hot.map(([, load]) => load()));
+      loaded = await Promise.race([Promise.all([loads, retire]).then(([l]) => l), budget]);
       clearTimeout(timer);
     }
     // A flush or another bump since the refresh began already hides what the write changed.
     if (this.epoch !== epoch || (this.generations.get(userId) ?? 0) !== generation) return;
     this.invalidateUser(userId);
-    if (loaded === undefined) return;
-    const stored = loaded.map((result, i) => {
-      if (result.status !== 'fulfilled' || result.value === undefined) return undefined;
+    loaded?.forEach((result, i) => {
+      if (result.status !== 'fulfilled' || result.value === undefined) return;
       this.stats.refreshed += 1;
-      return this.store(this.key(userId, hot[i]![0]), cachedResponse(result.value), true);
+      void this.store(this.key(userId, hot[i]![0]), cachedResponse(result.value), true);
     });
-    // The write is answered once Redis has the entries too: a Redis that stopped answering
-    // is noticed here (and bypassed), not left to serve from memory alone.
-    await Promise.all(stored);
+  }
+
+  /** Shortens the Redis TTL of entries that are about to be replaced; never throws. */
+  private async retire(keys: string[]): Promise<void> {
+    const pipeline = this.redis!.pipeline();
+    for (const key of keys) pipeline.pexpire(key, 2 * this.refreshBudgetMillis);
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed) throw failed[0];
+    } catch (error) {
+      this.stats.errors += 1;
+      this.redisFailed(error as Error);
+    }
   }
 
   /** The kinds of this user's entries held in memory now, with their loaders. */

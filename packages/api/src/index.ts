@@ -31,9 +31,9 @@ export {
   type Migration,
   type MigrationResult,
 } from './migrations';
+export { createRedisClient, type RedisClientOptions } from './redis-client';
 export {
   ResponseCache,
-  createRedisClient,
   type CacheOutcome,
   type CacheStats,
   type Loader,

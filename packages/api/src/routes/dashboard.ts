@@ -29,7 +29,14 @@ export function dashboardRoutes(ctx: ApiContext): Router {
         userId,
         `dashboard:${today}`,
         async () => {
-          const onboarding = await ctx.repository.getOnboarding(userId);
+          const from = `${today}T00:00:00Z`;
+          const to = `${tomorrow}T00:00:00Z`;
+          // One round trip: the logs are read alongside the profile (wasted only on a 404).
+          const [onboarding, foodLogs, workouts] = await Promise.all([
+            ctx.repository.getOnboarding(userId),
+            ctx.repository.foodLogsBetween(userId, from, to),
+            ctx.repository.workoutsBetween(userId, from, to),
+          ]);
           if (!onboarding) throw new HttpError(404, 'Onboarding data not found');
           let goals;
           try {
@@ -38,12 +45,6 @@ export function dashboardRoutes(ctx: ApiContext): Router {
             if (error instanceof GoalsError) throw new HttpError(400, error.message);
             throw error;
           }
-          const from = `${today}T00:00:00Z`;
-          const to = `${tomorrow}T00:00:00Z`;
-          const [foodLogs, workouts] = await Promise.all([
-            ctx.repository.foodLogsBetween(userId, from, to),
-            ctx.repository.workoutsBetween(userId, from, to),
-          ]);
           return JSON.stringify({
             goals,
             intake_today: {
