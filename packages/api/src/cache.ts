@@ -236,10 +236,13 @@ export class ResponseCache {
   ): Promise<{ response: CachedResponse | undefined; outcome: CacheOutcome }> {
     const redis = this.redis!;
     try {
-      const [[, body], [, ttl]] = (await redis.multi().getBuffer(key).pttl(key).exec()) as [
-        [unknown, Buffer | null],
-        [unknown, number],
-      ];
+      // One round trip: the entry and its remaining TTL (which the copy in memory keeps).
+      const [[getError, body], [, ttl]] = (await redis
+        .pipeline()
+        .getBuffer(key)
+        .pttl(key)
+        .exec()) as [[Error | null, Buffer | null], [Error | null, number]];
+      if (getError) throw getError;
       if (body !== null) {
         this.stats.hits += 1;
         const response = cachedResponse(body);
