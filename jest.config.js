@@ -21,6 +21,11 @@ const project = (name, roots) => ({
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Tests wait for real servers and processes: on a loaded machine (2 cores, shared) a few
+  // seconds is not a bound, so the default is generous; each wait inside has its own timeout.
+  testTimeout: 60_000,
+  // Says what is still running when nothing has finished for a while (see the file).
+  reporters: ['default', '<rootDir>/tools/support/progress-reporter.js'],
   projects: [
     project('shared', ['<rootDir>/packages/shared/test']),
     project('api', ['<rootDir>/packages/api/test']),

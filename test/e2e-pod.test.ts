@@ -9,14 +9,15 @@
  * network), the native Redis sidecar starts first, then the API; the host
  * plays the load balancer and a real PostgreSQL outside the pod plays RDS.
  *
- * How the kubelet is emulated: a container's `workingDir` is the repository
- * root (the image keeps the workspace layout below it), `emptyDir` mounts are
- * temporary directories substituted for their mount paths in args,
+ * How the kubelet is emulated: the API image's filesystem is staged as
+ * packages/api/Dockerfile lays it out (`pnpm deploy --prod`, readable by
+ * anyone, in a directory any user can reach: the checkout itself may not be)
+ * and plays the container's `workingDir`; `emptyDir` mounts are temporary
+ * directories substituted for their mount paths in args;
  * `runAsUser`/`runAsGroup` are applied with setpriv, and PATH is the image's.
  */
 import { spawnSync } from 'node:child_process';
 import {
-  chmodSync,
   chownSync,
   mkdtempSync,
   readdirSync,
@@ -27,7 +28,6 @@ import {
 } from 'node:fs';
 import { request, Agent } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
@@ -35,6 +35,7 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { renderHelmChart } from '@fittech/manifests';
 import { parseYamlObjects, one, type K8sObject } from './artifacts';
 import { createPodNetwork, netnsUnavailableReason, type PodNetwork } from '../tools/support/netns';
+import { reachableTemporaryDirectory, stageApiImage } from '../tools/support/image';
 import {
   startProcess,
   runToCompletion,
@@ -52,6 +53,12 @@ import {
 
 const REPO_ROOT = resolve(__dirname, '..');
 const SYNTH = join(REPO_ROOT, 'tools', 'dist', 'synth.js');
+/** The runtime stage's WORKDIR, as packages/api/Dockerfile declares it (its last WORKDIR). */
+const IMAGE_WORKDIR = [
+  ...readFileSync(join(REPO_ROOT, 'packages', 'api', 'Dockerfile'), 'utf8').matchAll(
+    /^WORKDIR\s+(\S+)/gm,
+  ),
+].pop()?.[1];
 
 const skipReason =
   netnsUnavailableReason() ??
@@ -140,6 +147,8 @@ describePod(
   `end-to-end pod from the rendered manifests${skipReason ? ` — skipped: ${skipReason}` : ''}`,
   () => {
     let work: string;
+    /** The staged image filesystem: plays the API containers' `workingDir`. */
+    let image: string;
     let objects: K8sObject[];
     let secrets: K8sObject[];
     let network: PodNetwork;
@@ -254,9 +263,19 @@ describePod(
       return port.containerPort;
     }
 
+    /** The container's working directory: the staged image plays the image's WORKDIR. */
+    function containerCwd(owner: K8sObject, container: K8sObject): string {
+      if (container.workingDir === undefined) return work;
+      if (container.workingDir !== IMAGE_WORKDIR)
+        throw new Error(
+          `${at(owner, container, 'workingDir')}: ${container.workingDir} is not the image's WORKDIR (${IMAGE_WORKDIR}, packages/api/Dockerfile)`,
+        );
+      return image;
+    }
+
     beforeAll(async () => {
-      work = mkdtempSync(join(tmpdir(), 'fittech-e2e-'));
-      chmodSync(work, 0o755); // the containers' non-root users reach their emptyDirs below it
+      // The containers' non-root users reach the image and their emptyDirs below it.
+      work = reachableTemporaryDirectory('fittech-e2e-');
       const synth = spawnSync(
         process.execPath,
         [SYNTH, '--out', join(work, 'out'), '--no-workflows'],
@@ -265,6 +284,8 @@ describePod(
       if (synth.status !== 0)
         throw new Error(`pnpm synth failed (run \`pnpm build\` first):\n${synth.stderr}`);
       objects = parseYamlObjects(readTree(join(work, 'out', 'manifests')));
+      image = stageApiImage(join(work, 'app'));
+      step(`image filesystem staged at ${image} (pnpm deploy --prod @fittech/api)`);
       step(
         `synth wrote ${objects.length} objects to manifests/: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`,
       );
@@ -347,7 +368,7 @@ describePod(
         );
         const result = await runToCompletion('migrate', argv, {
           env: resolveEnv(job, container),
-          cwd: REPO_ROOT,
+          cwd: containerCwd(job, container),
           timeoutMs: deadline,
         });
         if (result.code !== 0) {
@@ -366,7 +387,7 @@ describePod(
         const pod = deployment.spec.template;
         redis = startProcess('redis', containerArgv(deployment, pod, redisContainer), {
           env: resolveEnv(deployment, redisContainer),
-          cwd: REPO_ROOT,
+          cwd: containerCwd(deployment, redisContainer),
         });
         processes.push(redis);
         const probe =
@@ -409,7 +430,7 @@ describePod(
         const env = resolveEnv(deployment, apiContainer);
         api = startProcess('api', containerArgv(deployment, pod, apiContainer), {
           env,
-          cwd: REPO_ROOT,
+          cwd: containerCwd(deployment, apiContainer),
         });
         processes.push(api);
         step(
@@ -577,7 +598,7 @@ describePod(
         const started = Date.now();
         step(`termination: preStop "${preStop.join(' ')}" (grace period ${grace / 1000} s)`);
         const hook = await runToCompletion('preStop', network.exec(preStop), {
-          cwd: REPO_ROOT,
+          cwd: containerCwd(deployment, apiContainer),
           timeoutMs: grace,
         });
         expect(hook.code).toBe(0);
