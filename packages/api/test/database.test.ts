@@ -282,7 +282,10 @@ migrationSuite(
         expect(rows[0]).toEqual({ version: 1, rate_limits: null });
         // Once the accounts are sorted out, it applies.
         await p.query("DELETE FROM users WHERE email = 'ada@example.com '");
-        expect((await runMigrations(p)).applied).toEqual([2]);
+        // (and the ones after it)
+        expect((await runMigrations(p)).applied).toEqual(
+          migrations.filter((m) => m.version >= 2).map((m) => m.version),
+        );
       } finally {
         await p.end();
       }
