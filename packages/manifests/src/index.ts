@@ -22,6 +22,13 @@ export {
 
 // The reusable construct and its values.
 export { ApiWithRedisSidecar } from './workload/api-with-redis-sidecar';
+export {
+  WorkloadEnvironment,
+  type WorkloadEnvironmentProps,
+  type ResolvedSecretVariable,
+} from './workload/environment';
+export { type ApiSettings } from './workload/api-container';
+export { type RedisSettings } from './workload/redis-sidecar';
 export type {
   ApiWithRedisSidecarProps,
   ApiContainerOptions,
@@ -41,7 +48,7 @@ export {
   type ContainerResources,
 } from './workload/values';
 export { serviceAnnotations } from './workload/service';
-export { isPinnedImage } from './workload/rules';
+export { isPinnedImage } from '@fittech/shared';
 
 // The Helm layer: a values-aware Chart with value references, the packager and the renderer.
 export {
@@ -55,13 +62,15 @@ export {
   ChartValues,
   type ValuePath,
   type ValueAt,
+  type Item,
   type StandardValues,
 } from './chart/chart-values';
-export type { Condition } from './chart/tokens';
+export type { Condition, Expression } from './chart/tokens';
 export { Kube, KubeObject, toKubeJson, type KubeKind } from './chart/kube-object';
 export { packageHelmChart, type ChartFiles, type PackageHelmChartOptions } from './chart/packager';
 export {
   renderHelmChart,
+  renderManifests,
   type RenderOptions,
   type RenderedChart,
   type KubernetesObject,
@@ -73,9 +82,20 @@ export {
   JSON_SCHEMA_DRAFT_07,
   type ValuesDefinition,
   type ValueLeaf,
+  type Json,
 } from './values/definition';
 export { validateValues, ValuesError, type ValuesProblem } from './values/validate';
 export { coalesceValues } from './values/coalesce';
 export { valuesYaml, valuesTable } from './values/documents';
 export { valuesSchemaDocument } from './values/definition';
-export { TEMPLATE_FORMS, TemplateError, parseTemplate } from './template';
+export {
+  TEMPLATE_FORMS,
+  TemplateError,
+  parseTemplate,
+  type Template,
+  type TemplateNode,
+  type Pipeline,
+  type Command,
+  type Operand,
+  type ReleaseInfo,
+} from './template';

@@ -287,12 +287,12 @@ describe('ApiWithRedisSidecar', () => {
     [
       'the same port twice',
       { ...orders, redis: { port: 3000 } },
-      /redis\.port must differ from api\.port \(3000\)/,
+      /redis\.port \(3000\) must differ from api\.port \(3000\): both listen in the same pod/,
     ],
     [
       'liveness = readiness',
       { ...orders, api: { ...orders.api, healthPath: '/h', readyPath: '/h' } },
-      /api\.readyPath must differ from api\.healthPath/,
+      /api\.readyPath \("\/h"\) must differ from api\.healthPath/,
     ],
     [
       'no time to drain',
@@ -300,7 +300,7 @@ describe('ApiWithRedisSidecar', () => {
         ...orders,
         api: { ...orders.api, preStopSleepSeconds: 30, terminationGracePeriodSeconds: 30 },
       },
-      /terminationGracePeriodSeconds \(30\) must exceed api\.preStopSleepSeconds \(30\)/,
+      /api\.terminationGracePeriodSeconds \(30\) must exceed api\.preStopSleepSeconds \(30\)/,
     ],
     [
       'maxmemory at the limit',
@@ -310,12 +310,12 @@ describe('ApiWithRedisSidecar', () => {
     [
       'redis:latest',
       { ...orders, redis: { image: 'redis:latest' } },
-      /redis\.image "redis:latest" must be pinned/,
+      /redis\.image \("redis:latest"\) must not use the "latest" tag/,
     ],
     [
       'an untagged image',
       { ...orders, healthTest: { image: 'curlimages/curl' } },
-      /healthTest\.image "curlimages\/curl" must be pinned/,
+      /healthTest\.image \("curlimages\/curl"\) must be pinned to a version tag or a digest/,
     ],
     [
       'a chart-owned label',

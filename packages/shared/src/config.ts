@@ -8,6 +8,7 @@ import { didYouMean } from './suggest';
 import { resourceNames } from './names';
 import { cpuMillis, memoryMiB } from './quantities';
 import { checkCapacity } from './capacity';
+import { podRuleProblems } from './pod-rules';
 
 /** One thing wrong with a configuration: where, what was there, and why it is wrong. */
 export type ConfigProblem = Problem;
@@ -212,21 +213,29 @@ function crossFieldProblems(c: FitTechConfig): ConfigProblem[] {
   const add = (path: string, value: unknown, message: string) =>
     problems.push({ path, value, message });
 
-  // Ports inside one pod (network namespace) must be distinct.
-  if (c.api.port === c.redis.port) {
-    add(
-      'redis.port',
-      c.redis.port,
-      `must differ from api.port (${c.api.port}): both listen in the same pod`,
-    );
-  }
-  if (c.api.healthPath === c.api.readyPath) {
-    add(
-      'api.readyPath',
-      c.api.readyPath,
-      'must differ from api.healthPath: liveness and readiness answer different questions',
-    );
-  }
+  // The pod's own rules (ports, probes, Redis's memory, pinned images): one function for the
+  // configuration and for the construct that builds the pod.
+  problems.push(
+    ...podRuleProblems(
+      {
+        apiPort: c.api.port,
+        redisPort: c.redis.port,
+        healthPath: c.api.healthPath,
+        readyPath: c.api.readyPath,
+        redisMaxMemoryMiB: c.redis.maxMemoryMiB,
+        redisMemoryLimit: c.redis.resources.limits.memory,
+        images: {},
+      },
+      {
+        apiPort: 'api.port',
+        redisPort: 'redis.port',
+        healthPath: 'api.healthPath',
+        readyPath: 'api.readyPath',
+        redisMaxMemoryMiB: 'redis.maxMemoryMiB',
+        redisMemoryLimit: 'redis.resources.limits.memory',
+      },
+    ),
+  );
 
   const ng = c.nodeGroup;
   if (ng.minSize > ng.desiredSize)
@@ -265,15 +274,6 @@ function crossFieldProblems(c: FitTechConfig): ConfigProblem[] {
       );
     }
   }
-  const redisLimit = memoryMiB(c.redis.resources.limits.memory);
-  if (c.redis.maxMemoryMiB >= redisLimit) {
-    add(
-      'redis.maxMemoryMiB',
-      c.redis.maxMemoryMiB,
-      `must stay below the sidecar's memory limit (${c.redis.resources.limits.memory}) to leave room for Redis itself, or the kernel kills it instead of evicting keys`,
-    );
-  }
-
   // Every derived Kubernetes name must itself be a valid DNS-1123 label.
   const names = resourceNames(c);
   const label = dns1123Label();

@@ -80,3 +80,11 @@ export { cpuMillis, memoryMiB } from './quantities';
 export { STAMP_FILE, configHash, synthStamp, type SynthStamp } from './stamp';
 export { OVERRIDES_SCHEMA_FILE, overridesJsonSchema } from './json-schema';
 export { retry, RetryError, exponentialBackoff, sleep, type RetryOptions } from './retry';
+export {
+  podRuleProblems,
+  imagePinProblem,
+  isPinnedImage,
+  type PodRulesInput,
+  type PodRulePaths,
+  type PodRuleProblem,
+} from './pod-rules';

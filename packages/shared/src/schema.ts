@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULTS } from './defaults';
+import { imagePinProblem } from './pod-rules';
 
 /**
  * The FitTech configuration schema: the single source of truth for every
@@ -72,10 +73,10 @@ const imageReference = z
   .regex(/^[a-z0-9][a-z0-9._/-]*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, {
     message: 'must be an image reference such as "redis:7.4.2-alpine"',
   })
-  .refine((s) => /@sha256:/.test(s) || /:[\w][\w.-]*$/.test(s.split('/').pop() ?? ''), {
-    message: 'must be pinned to a tag or a digest',
-  })
-  .refine((s) => !/:latest$/.test(s), { message: 'must not use the "latest" tag' });
+  .superRefine((s, ctx) => {
+    const problem = imagePinProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const configSchema = z.strictObject({
   /** Short name of the product; prefixes derived names and is the `part-of` label. */

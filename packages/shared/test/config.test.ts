@@ -5,6 +5,7 @@ import {
   resourceNames,
   selectorLabels,
   helmFullname,
+  imagePinProblem,
   helmSuffixedName,
   terminationGracePeriodSeconds,
   defaultImageRepository,
@@ -388,5 +389,25 @@ describe('retry', () => {
       ),
     ).rejects.toThrow(TypeError);
     expect(calls).toBe(1);
+  });
+});
+describe('pinned images (one rule for the configuration and the construct)', () => {
+  it.each([
+    ['redis:7.4.2-alpine', undefined],
+    ['registry.example.com:5000/team/redis:7.4.2', undefined],
+    [`redis@sha256:${'a'.repeat(64)}`, undefined],
+    ['redis', /has neither/],
+    ['registry.example.com:5000/redis', /has neither/],
+    ['redis:latest', /"latest"/],
+  ])('%s', (image, problem) => {
+    const found = imagePinProblem(image);
+    if (problem) expect(found).toMatch(problem);
+    else expect(found).toBeUndefined();
+  });
+
+  it('the configuration refuses an unpinned sidecar image with the same words', () => {
+    expect(() => resolveConfig({ overrides: { redis: { image: 'redis:latest' } } })).toThrow(
+      /redis\.image: must not use the "latest" tag/,
+    );
   });
 });

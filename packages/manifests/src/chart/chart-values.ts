@@ -32,7 +32,8 @@ export type ValueAt<T, P extends string> = P extends `${infer K}.${infer Rest}`
       ? V
       : never;
 
-type Item<T> = T extends readonly (infer I)[] ? I : never;
+/** The element type of a list type. */
+export type Item<T> = T extends readonly (infer I)[] ? I : never;
 
 /** The values every chart built with this package has, as in `helm create`. */
 export interface StandardValues {
@@ -170,7 +171,10 @@ export class ChartValues<T> {
     return { ...this.isSet(path), negate: true };
   }
 
-  /** The expression of a value; throws naming the path when it is not a documented value. */
+  /**
+   * The expression of a value; throws naming the path when it is not a documented value.
+   * @internal
+   */
   expression(path: string, allowed?: readonly Expression['type'][]): Expression {
     const schema = schemaAt(this.definition, path);
     if (!schema)

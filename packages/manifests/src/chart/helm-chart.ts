@@ -206,7 +206,10 @@ export class HelmChart<T = unknown> extends Chart {
     return helpersTemplate(this.metadata.name, [...this.suffixes]);
   }
 
-  /** The objects with their value references (tokens) and conditions, for the packager. */
+  /**
+   * The objects with their value references (tokens) and conditions, for the packager.
+   * @internal
+   */
   templateSources(): { object: ApiObject; json: Record<string, unknown>; condition?: Condition }[] {
     // In construct order (the tree's preorder): deterministic, and the order the constructs were written.
     const objects = this.node
@@ -222,7 +225,10 @@ export class HelmChart<T = unknown> extends Chart {
     });
   }
 
-  /** An evaluator of this synthesis's references (release, values, named templates). */
+  /**
+   * An evaluator of this synthesis's references (release, values, named templates).
+   * @internal
+   */
   evaluator(): Evaluator {
     const helpers = new TemplateSet([
       parseTemplate(this.helpersTemplate(), 'templates/_helpers.tpl'),

@@ -1,7 +1,11 @@
-import { apiEnvironmentManifest, resourceNames, type FitTechConfig } from '@fittech/shared';
+import {
+  apiEnvironmentManifest,
+  resourceNames,
+  secretValueName,
+  type FitTechConfig,
+} from '@fittech/shared';
 import type { ChartMetadata } from '../chart/helm-chart';
 import { helperNames } from '../chart/helpers';
-import { secretValueName } from '../workload/environment';
 
 /** templates/NOTES.txt: what to do after `helm install`, for the release at hand. */
 export function fitTechNotes(config: FitTechConfig): string {

@@ -4,7 +4,15 @@
  * templates use. The renderer executes exactly this; the tests hold it to
  * real Helm 3 and Helm 4 on awkward input.
  */
-export { parseTemplate, TemplateError, type Template } from './parse';
+export {
+  parseTemplate,
+  TemplateError,
+  type Template,
+  type TemplateNode,
+  type Pipeline,
+  type Command,
+  type Operand,
+} from './parse';
 export { TemplateSet, renderContext, type ReleaseInfo, type RenderContext } from './execute';
 export { FUNCTION_NAMES } from './functions';
 

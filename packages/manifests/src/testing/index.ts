@@ -8,7 +8,13 @@ import type { HelmChart } from '../chart/helm-chart';
 import { renderHelmChart, type KubernetesObject, type RenderedChart } from '../chart/renderer';
 
 export { validateKubernetesObjects, type ObjectProblem, type ValidationReport } from './validate';
-export { policyProblems, POLICY_RULES, type PolicyProblem, type PolicyRule } from './policy';
+export {
+  policyProblems,
+  POLICY_RULES,
+  type PolicyProblem,
+  type PolicyRule,
+  type Obj,
+} from './policy';
 
 /** A chart's objects for its synthesis release and values (what `app.synth()` writes). */
 export function synthesizeObjects<T>(chart: HelmChart<T>): KubernetesObject[] {

@@ -101,7 +101,8 @@ export interface PolicyProblem {
   readonly message: string;
 }
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A Kubernetes object (or part of one) as plain JSON, walked without a schema. */
+export type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 interface PodOwner {
   readonly object: Obj;

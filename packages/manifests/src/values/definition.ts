@@ -29,6 +29,7 @@ export interface ValueLeaf {
 
 export const JSON_SCHEMA_DRAFT_07 = 'http://json-schema.org/draft-07/schema#';
 
+/** A JSON object (a schema or a value). */
 export type Json = Record<string, unknown>;
 
 const isObjectSchema = (s: Json): boolean =>

@@ -1,3 +1,4 @@
+import { ProblemsError } from '@fittech/shared';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { isRecord, valuesSchemaDocument, type Json, type ValuesDefinition } from './definition';
 
@@ -8,15 +9,13 @@ export interface ValuesProblem {
   readonly message: string;
 }
 
-export class ValuesError extends Error {
-  constructor(
-    readonly problems: readonly ValuesProblem[],
-    source = 'values',
-  ) {
+/** Values that do not meet the chart's schema: the platform's one error shape (`ProblemsError`). */
+export class ValuesError extends ProblemsError<ValuesProblem> {
+  constructor(problems: readonly ValuesProblem[], source = 'values') {
     super(
-      `Invalid ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
-        problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n') +
-        '\nFix the values above (see the chart README for each one); nothing was rendered.',
+      problems,
+      source,
+      'Fix the values above (see the chart README for each one); nothing was rendered.',
     );
     this.name = 'ValuesError';
   }

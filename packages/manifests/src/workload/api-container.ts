@@ -1,3 +1,4 @@
+import { DEFAULTS } from '@fittech/shared';
 import * as kplus from 'cdk8s-plus-28';
 import type { ApiContainerOptions } from './props';
 import { containerSecurity, volumeName } from './security';
@@ -15,11 +16,15 @@ export interface ApiSettings {
   readonly writable: readonly { readonly name: string; readonly path: string }[];
 }
 
+/**
+ * The container's defaults: the probe paths and the preStop sleep are @fittech/shared's (the FitTech
+ * configuration's); the user is the distroless images' `nonroot`, for any team's image.
+ */
 export const API_DEFAULTS = {
-  healthPath: '/health',
-  readyPath: '/ready',
+  healthPath: DEFAULTS.api.healthPath,
+  readyPath: DEFAULTS.api.readyPath,
   runAsUser: 65532,
-  preStopSleepSeconds: 10,
+  preStopSleepSeconds: DEFAULTS.api.preStopSleepSeconds,
   /** Seconds added to the preStop sleep for the default grace period. */
   drainSeconds: 30,
   startupTimeoutSeconds: 60,

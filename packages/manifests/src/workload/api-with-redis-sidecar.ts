@@ -39,8 +39,8 @@ const CHART_LABELS =
  *
  * Each part is built by a small function with one concern (api-container,
  * redis-sidecar, environment, service, policies, hooks); this construct wires
- * them, and assembles the pod spec late, so `addInitContainer`-style changes
- * made after construction are included.
+ * them. Object bodies are assembled at synthesis (as cdk8s-plus assembles
+ * `spec` with `Lazy`).
  */
 export class ApiWithRedisSidecar extends Construct {
   readonly chart: HelmChart;

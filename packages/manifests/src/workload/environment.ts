@@ -1,3 +1,4 @@
+import { secretValueName } from '@fittech/shared';
 import type * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
@@ -215,9 +216,4 @@ export class WorkloadEnvironment extends Construct {
       ...(this.secrets.length > 0 ? { 'checksum/secrets': this.values.checksum('secrets') } : {}),
     };
   }
-}
-
-/** The chart value of a key in the Secret: `database-url` → `secrets.databaseUrl`. */
-export function secretValueName(secretKey: string): string {
-  return secretKey.replace(/[-_.]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
 }

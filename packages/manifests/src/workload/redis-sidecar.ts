@@ -1,3 +1,4 @@
+import { DEFAULTS } from '@fittech/shared';
 import type * as kplus from 'cdk8s-plus-28';
 import type { RedisSidecarOptions } from './props';
 import { containerSecurity } from './security';
@@ -13,11 +14,12 @@ export interface RedisSettings {
   readonly url: string;
 }
 
+/** The sidecar's defaults: @fittech/shared's, the same the FitTech configuration defaults to. */
 export const REDIS_DEFAULTS = {
-  image: 'redis:7.4.2-alpine',
-  port: 6379,
-  maxMemoryMiB: 48,
-  runAsUser: 999,
+  image: DEFAULTS.redis.image,
+  port: DEFAULTS.redis.port,
+  maxMemoryMiB: DEFAULTS.redis.maxMemoryMiB,
+  runAsUser: DEFAULTS.redis.uid,
   urlVariable: 'REDIS_URL',
 } as const;
 

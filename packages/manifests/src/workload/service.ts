@@ -1,3 +1,4 @@
+import { DEFAULTS } from '@fittech/shared';
 import * as kplus from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import type { ChartValues } from '../chart/chart-values';
@@ -5,7 +6,11 @@ import { Kube, KubeObject } from '../chart/kube-object';
 import type { LoadBalancerOptions } from './props';
 import type { ApiWorkloadValues } from './values';
 
-export const SERVICE_DEFAULTS = { port: 80, loadBalancer: 'in-tree', targetType: 'ip' } as const;
+export const SERVICE_DEFAULTS = {
+  port: DEFAULTS.service.port,
+  loadBalancer: 'in-tree',
+  targetType: 'ip',
+} as const;
 
 /**
  * The annotations the Service's load balancer mode decides. They are fixed

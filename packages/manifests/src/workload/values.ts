@@ -1,7 +1,8 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type * as kplus from 'cdk8s-plus-28';
 import { defineValues, type ValuesDefinition } from '../values/definition';
-import { contractVariables, secretValueName, secretVariables } from './environment';
+import { DEFAULTS, secretValueName } from '@fittech/shared';
+import { contractVariables, secretVariables } from './environment';
 
 export { secretValueName };
 import type { ApiWithRedisSidecarProps } from './props';
@@ -60,7 +61,8 @@ export interface ApiWorkloadDefaults {
 }
 
 const NO_CONTROL_CHARACTERS = '^[^\\x00-\\x1f\\x7f]+$';
-const MAX_REPLICAS = 100;
+/** The platform's cap on replicas (and on the autoscaler's maximum). */
+const MAX_REPLICAS = DEFAULTS.api.maxReplicas;
 /** Label prefixes the chart owns on every pod. */
 const CHART_LABEL_PREFIXES = ['app.kubernetes.io/', 'helm.sh/'];
 /** Pod annotation prefixes the chart owns. */
