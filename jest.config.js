@@ -19,8 +19,14 @@ const project = (name, roots) => ({
   moduleNameMapper,
 });
 
+const { availableParallelism } = require('node:os');
+
 /** @type {import('jest').Config} */
 module.exports = {
+  // jest's default is one worker fewer than the cores: one worker on a 2-core machine, the
+  // whole suite in series. Most suites wait on servers and processes rather than compute, so
+  // one worker more than the cores keeps both cores busy (6.6 → 4.6 min on a loaded 2-core box).
+  maxWorkers: availableParallelism() + 1,
   // Tests wait for real servers and processes: on a loaded machine (2 cores, shared) a few
   // seconds is not a bound, so the default is generous; each wait inside has its own timeout.
   testTimeout: 60_000,
