@@ -13,6 +13,7 @@ import {
   existsSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -205,6 +206,11 @@ export interface PostgresOptions {
    * pod's veth pair), each trusted from its /24 like loopback is.
    */
   readonly extraListenAddresses?: readonly string[];
+  /**
+   * Roles that must authenticate with a password (SCRAM) over TCP, where
+   * every other role is trusted: for tests of how the API obtains its password.
+   */
+  readonly passwordRoles?: readonly string[];
 }
 
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
@@ -217,6 +223,14 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'],
     { stdio: 'ignore', ...asPostgres },
   );
+  if (options.passwordRoles?.length) {
+    // pg_hba.conf: the first matching line wins, so these go before initdb's trust lines.
+    const hba = join(data, 'pg_hba.conf');
+    const lines = options.passwordRoles.map(
+      (role) => `host all ${role} 127.0.0.1/32 scram-sha-256`,
+    );
+    writeFileSync(hba, `${lines.join('\n')}\n${readFileSync(hba, 'utf8')}`);
+  }
   for (const address of options.extraListenAddresses ?? []) {
     const network = `${address.split('.').slice(0, 3).join('.')}.0/24`;
     appendFileSync(join(data, 'pg_hba.conf'), `host all all ${network} trust\n`);

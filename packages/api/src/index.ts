@@ -23,6 +23,28 @@ export {
   type DatabaseTimeouts,
   type SslMode,
 } from './database';
+export {
+  iamAuthToken,
+  withDatabaseAuth,
+  DatabaseCredentialsError,
+  DATABASE_AUTH_MODES,
+  type DatabaseAuth,
+  type IamAuthOptions,
+} from './credentials';
+export {
+  rdsMasterCredentials,
+  parseMasterSecret,
+  asUser,
+  type MasterCredentials,
+  type MasterCredentialsOptions,
+} from './master-credentials';
+export {
+  ensureApplicationRole,
+  PRIVATE_TABLES,
+  TABLE_PRIVILEGES,
+  RDS_IAM_ROLE,
+  type ApplicationRoleResult,
+} from './application-role';
 export { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http-timeouts';
 export {
   migrations,
