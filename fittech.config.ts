@@ -26,6 +26,9 @@ export default defineConfig({
       // The deploy workflow's teardown destroys dev; its images go with it.
       ecr: { forceDelete: true },
       database: {
+        // Development: DATABASE_URL with the master password, read by the deploy CLI from the
+        // secret RDS keeps; prod keeps the default, IAM tokens as the least-privilege role.
+        auth: 'password',
         instanceClass: 'db.t4g.micro',
         multiAz: false,
         backupRetentionDays: 1,

@@ -4,6 +4,7 @@
  * turns SIGTERM/SIGINT into a graceful shutdown that exits 0.
  */
 import { ApiEnvironmentError } from '@fittech/shared';
+import { DatabaseCredentialsError } from './credentials';
 import { DatabaseUrlError } from './database';
 import { readApiEnvironment } from './environment';
 import { createLogger } from './logger';
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   try {
     api = await startApi({ env, logger });
   } catch (error) {
-    if (error instanceof DatabaseUrlError) {
+    if (error instanceof DatabaseUrlError || error instanceof DatabaseCredentialsError) {
       process.stderr.write(`fittech-api cannot start.\n${error.message}\n`);
     } else {
       logger.fatal({ err: error }, 'cannot start');

@@ -7,6 +7,7 @@ import { createApp } from './app';
 import { ResponseCache } from './cache';
 import { createRedisClient } from './redis-client';
 import type { Readiness } from './context';
+import { DatabaseCredentialsError, withDatabaseAuth } from './credentials';
 import { createPool, databaseConnection, sessionConfig, type DatabaseTimeouts } from './database';
 import type { ApiEnvironment } from './environment';
 import {
@@ -81,7 +82,15 @@ export interface ShutdownReport {
 export async function startApi(options: StartOptions): Promise<RunningApi> {
   const { env } = options;
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
-  const connection = databaseConnection(env.DATABASE_URL);
+  // With DATABASE_AUTH=iam every new connection (pools, LISTEN) signs a fresh IAM token.
+  if (env.DATABASE_AUTH === 'iam' && !env.AWS_REGION) {
+    throw new DatabaseCredentialsError(
+      "DATABASE_AUTH=iam needs AWS_REGION (the RDS instance's region)",
+    );
+  }
+  const connection = withDatabaseAuth(databaseConnection(env.DATABASE_URL), env.DATABASE_AUTH, {
+    region: env.AWS_REGION ?? '',
+  });
   if (connection.sslMode === 'no-verify') {
     logger.warn('DATABASE_URL has sslmode=no-verify: the server certificate is NOT checked');
   }

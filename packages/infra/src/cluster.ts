@@ -28,8 +28,13 @@ export const CONTROL_PLANE_LOG_TYPES = [
 
 /** Managed addons the node group needs before it can become Ready: the CNI, and Pod Identity for workloads. */
 export const ADDONS_BEFORE_NODES = ['vpc-cni', 'eks-pod-identity-agent'] as const;
-/** Managed addons that run as pods on the nodes, so they are created after the node group. */
-export const ADDONS_AFTER_NODES = ['coredns', 'kube-proxy'] as const;
+/**
+ * Managed addons that run as pods on the nodes, so they are created after the
+ * node group. metrics-server serves the resource metrics the API's
+ * HorizontalPodAutoscaler scales on (without it the HPA reports "unable to get
+ * metrics" and does nothing).
+ */
+export const ADDONS_AFTER_NODES = ['coredns', 'kube-proxy', 'metrics-server'] as const;
 
 export interface EksClusterProps {
   readonly aws: AwsContext;

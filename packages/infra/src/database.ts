@@ -28,10 +28,12 @@ export interface PostgresDatabaseProps {
   readonly allocatedStorageGiB?: number;
   /** Name of the database created with the instance. */
   readonly databaseName: string;
-  /** Master user name. */
+  /**
+   * Master user name. Its password is generated, kept and rotated by RDS in
+   * AWS Secrets Manager (`manage_master_user_password`): it never passes
+   * through Terraform, its state or CI.
+   */
   readonly username: string;
-  /** Master password: a Terraform expression (e.g. a sensitive variable), never a literal. */
-  readonly password: string;
   /** @default 5432 */
   readonly port?: number;
   /** @default false */
@@ -49,7 +51,8 @@ export interface PostgresDatabaseProps {
 }
 
 /**
- * RDS for PostgreSQL in private subnets: encrypted storage (CKV_AWS_16), no
+ * RDS for PostgreSQL in private subnets: the master password managed by RDS in
+ * Secrets Manager, IAM database authentication on (CKV_AWS_161), encrypted storage (CKV_AWS_16), no
  * public address (CKV_AWS_17), TLS forced by the parameter group
  * (`rds.force_ssl=1`), reachable on its port only from the given security
  * groups, its logs exported to log groups with retention. Deletion
@@ -127,7 +130,9 @@ export class PostgresDatabase extends Construct {
       storageEncrypted: true,
       dbName: props.databaseName,
       username: props.username,
-      password: props.password,
+      manageMasterUserPassword: true,
+      // The API logs in as its application role with IAM tokens (no password anywhere).
+      iamDatabaseAuthenticationEnabled: true,
       port,
       dbSubnetGroupName: subnetGroup.name,
       vpcSecurityGroupIds: [this.securityGroup.id],

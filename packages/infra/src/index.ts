@@ -5,7 +5,6 @@ export { synthesizeTerraform, TERRAFORM_FILE } from './synthesize';
 export {
   FitTechStack,
   TERRAFORM_OUTPUTS,
-  DB_PASSWORD_VARIABLE,
   MIN_TERRAFORM_VERSION_FOR_S3_LOCKFILE,
   AWS_PROVIDER,
   type FitTechStackProps,
@@ -19,6 +18,14 @@ export {
   type EksClusterProps,
 } from './cluster';
 export { ManagedNodeGroup, NODE_ROLE_POLICIES, type ManagedNodeGroupProps } from './node-group';
+export { PodIdentityRole, POD_IDENTITY_PRINCIPAL, type PodIdentityRoleProps } from './pod-identity';
+export { DatabaseAccess, type DatabaseAccessProps } from './database-access';
+export {
+  ClusterAutoscalerIdentity,
+  CLUSTER_AUTOSCALER_READ_ACTIONS,
+  CLUSTER_AUTOSCALER_WRITE_ACTIONS,
+  type ClusterAutoscalerIdentityProps,
+} from './autoscaler';
 export { PostgresDatabase, POSTGRES_LOG_EXPORTS, type PostgresDatabaseProps } from './database';
 export { ImageRepository, type ImageRepositoryProps } from './registry';
 export { ClusterKey, type ClusterKeyProps } from './encryption';

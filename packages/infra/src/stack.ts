@@ -1,25 +1,24 @@
 import type { Construct, Node } from 'constructs';
 import {
-  Fn,
   LocalBackend,
   S3Backend,
   TerraformElement,
   TerraformOutput,
   TerraformStack,
-  TerraformVariable,
   Token,
 } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import {
   API_IMAGE,
   ConfigError,
-  DB_PASSWORD_VARIABLE,
   TERRAFORM_OUTPUTS,
   type FitTechConfig,
   resourceNames,
 } from '@fittech/shared';
 import { awsContext } from './aws-context';
+import { ClusterAutoscalerIdentity } from './autoscaler';
 import { ADDONS_AFTER_NODES, EksCluster } from './cluster';
+import { DatabaseAccess } from './database-access';
 import { PostgresDatabase } from './database';
 import { ClusterKey } from './encryption';
 import { Network } from './network';
@@ -27,8 +26,8 @@ import { ManagedNodeGroup } from './node-group';
 import { ImageRepository } from './registry';
 
 /** The outputs the pipeline reads (`terraform output -raw <name>`), by what they hold. */
-// The outputs and the password variable are contracts with the deploy CLI: defined in @fittech/shared.
-export { TERRAFORM_OUTPUTS, DB_PASSWORD_VARIABLE };
+// The outputs are a contract with the deploy CLI: defined in @fittech/shared.
+export { TERRAFORM_OUTPUTS };
 
 /** Terraform that understands the S3 backend's native locking (`use_lockfile`). */
 export const MIN_TERRAFORM_VERSION_FOR_S3_LOCKFILE = '1.10.0';
@@ -55,7 +54,8 @@ export class FitTechStack extends TerraformStack {
   readonly nodes: ManagedNodeGroup;
   readonly database: PostgresDatabase;
   readonly registry: ImageRepository;
-  readonly dbPassword: TerraformVariable;
+  readonly databaseAccess: DatabaseAccess;
+  readonly clusterAutoscaler: ClusterAutoscalerIdentity;
 
   constructor(scope: Construct, id: string, props: FitTechStackProps) {
     super(scope, id);
@@ -138,22 +138,6 @@ export class FitTechStack extends TerraformStack {
       this.eks.addAddon(addon, { dependsOn: [this.nodes.nodeGroup] });
     }
 
-    this.dbPassword = new TerraformVariable(this, DB_PASSWORD_VARIABLE, {
-      type: 'string',
-      sensitive: true,
-      nullable: false,
-      description:
-        'Master password of the RDS PostgreSQL instance (set TF_VAR_db_password; never commit it). ' +
-        '16–128 printable ASCII characters without /, @, " or \'.',
-      validation: [
-        {
-          condition: `\${can(regex("^[!-~]{16,128}$", var.${DB_PASSWORD_VARIABLE})) && !can(regex("[/@\\"']", var.${DB_PASSWORD_VARIABLE}))}`,
-          errorMessage:
-            'The database password must be 16 to 128 printable ASCII characters without spaces, /, @, " or \' (RDS rejects those). Set it with TF_VAR_db_password.',
-        },
-      ],
-    });
-
     this.database = new PostgresDatabase(this, 'database', {
       identifier: names.dbIdentifier,
       vpcId: this.network.vpc.id,
@@ -164,13 +148,35 @@ export class FitTechStack extends TerraformStack {
       allocatedStorageGiB: config.database.allocatedStorageGiB,
       databaseName: config.database.name,
       username: config.database.username,
-      password: this.dbPassword.stringValue,
       port: config.database.port,
       multiAz: config.database.multiAz,
       backupRetentionDays: config.database.backupRetentionDays,
       deletionProtection: config.database.deletionProtection,
       logRetentionInDays: config.cluster.logRetentionDays,
       logKmsKeyArn: key.key.arn,
+    });
+
+    // The pods' AWS identities (EKS Pod Identity): the database without passwords, and the node autoscaler.
+    this.databaseAccess = new DatabaseAccess(this, 'database_access', {
+      aws,
+      clusterName: this.eks.cluster.name,
+      namespace: names.namespace,
+      instance: this.database.instance,
+      api: {
+        roleName: `${names.cluster}-api`,
+        serviceAccount: names.serviceAccount,
+        dbUser: names.dbAppRole,
+      },
+      migration: {
+        roleName: `${names.cluster}-migrate`,
+        serviceAccount: names.migrationServiceAccount,
+      },
+    });
+    this.clusterAutoscaler = new ClusterAutoscalerIdentity(this, 'cluster_autoscaler', {
+      clusterName: this.eks.cluster.name,
+      clusterNameLiteral: names.cluster,
+      namespace: names.clusterAutoscaler.namespace,
+      serviceAccount: names.clusterAutoscaler.serviceAccount,
     });
 
     this.registry = new ImageRepository(this, 'registry', {
@@ -236,11 +242,16 @@ export class FitTechStack extends TerraformStack {
     output(TERRAFORM_OUTPUTS.dbPort, db.port, 'Port of the RDS PostgreSQL instance.');
     output(
       TERRAFORM_OUTPUTS.databaseUrl,
-      `postgresql://${config.database.username}:${Fn.urlencode(this.dbPassword.stringValue)}` +
+      `postgresql://${resourceNames(config).dbAppRole}` +
         `@${db.address}:${Token.asString(db.port)}/${config.database.name}` +
         `?sslmode=${config.database.sslMode}&sslrootcert=${API_IMAGE.rdsCaBundlePath}`,
-      'DATABASE_URL of the API: TLS verified against the RDS CA bundle baked into the image.',
-      true,
+      'DATABASE_URL of the API as its application role, without a password (an IAM token per connection), ' +
+        'TLS verified against the RDS CA bundle baked into the image.',
+    );
+    output(
+      TERRAFORM_OUTPUTS.dbMasterUserSecretArn,
+      db.masterUserSecret.get(0).secretArn,
+      'Secrets Manager secret in which RDS keeps and rotates the master password.',
     );
     output(
       TERRAFORM_OUTPUTS.kubeconfigCommand,

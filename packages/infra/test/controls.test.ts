@@ -69,6 +69,26 @@ describe.each(['dev', 'prod'] as const)('Checkov controls in %s', (env) => {
     for (const [, db] of every(tf(), 'aws_db_instance')) expect(db.publicly_accessible).toBe(false);
   });
 
+  it('CKV_AWS_161: RDS has IAM database authentication enabled (the API logs in with IAM tokens)', () => {
+    for (const [, db] of every(tf(), 'aws_db_instance')) {
+      expect(db.iam_database_authentication_enabled).toBe(true);
+    }
+  });
+
+  it('no plaintext database password: RDS manages the master password, no variable or output holds one', () => {
+    for (const [, db] of every(tf(), 'aws_db_instance')) {
+      expect(db.manage_master_user_password).toBe(true);
+      for (const key of ['password', 'password_wo', 'password_wo_version']) {
+        expect(db).not.toHaveProperty(key);
+      }
+    }
+    const variables = Object.keys(tf().json.variable ?? {});
+    expect(variables.filter((v) => /pass|secret|cred/i.test(v))).toEqual([]);
+    for (const [name, output] of Object.entries<Block>(tf().json.output ?? {})) {
+      expect([name, String(output.value)]).not.toEqual([name, expect.stringMatching(/password/i)]);
+    }
+  });
+
   it('CKV_AWS_51: ECR image tags are immutable', () => {
     for (const [, repo] of every(tf(), 'aws_ecr_repository')) {
       expect(repo.image_tag_mutability).toBe('IMMUTABLE');

@@ -30,6 +30,9 @@ const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const SECRET_KEY = 'k'.repeat(40);
 const DATABASE_URL =
   'postgresql://fittech:s3cr3t-Pa55word@db.internal:5432/fittech?sslmode=verify-full';
+/** The Terraform output database_url: the application role, no password (IAM tokens). */
+const APP_ROLE_URL = 'postgresql://fittech_app@db.internal:5432/fittech?sslmode=verify-full';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:rds!db-0f1e-AbCdEf';
 
 let dir: string;
 beforeAll(() => {
@@ -50,6 +53,13 @@ function expectedDeployCommands(config: FitTechConfig): string[] {
   return [
     `aws eks update-kubeconfig --name ${n.cluster} --region ${config.region} --alias ${n.cluster}`,
     'terraform -chdir=dist/terraform output -raw database_url',
+    // database.auth password (dev): the master credentials from the secret RDS keeps.
+    ...(config.database.auth === 'password'
+      ? [
+          'terraform -chdir=dist/terraform output -raw db_master_user_secret_arn',
+          `aws secretsmanager get-secret-value --secret-id '<terraform output db_master_user_secret_arn>' --region ${config.region} --query SecretString --output text`,
+        ]
+      : []),
     `helm lint dist/chart --namespace ${n.namespace} --values ${values} --strict`,
     `helm upgrade --install ${n.release} dist/chart --namespace ${n.namespace} --create-namespace --atomic --wait --timeout ${config.pipeline.helmTimeout} --values ${values}`,
     `kubectl rollout status deployment/${n.deployment} --namespace ${n.namespace} --timeout ${config.pipeline.helmTimeout}`,
@@ -292,7 +302,12 @@ describe('helm-upgrade: secrets only through a private values file', () => {
   it('writes the values to a 0600 file in a 0700 directory, passes only its path, and removes it', async () => {
     let seen: { path: string; fileMode: number; dirMode: number; values: unknown } | undefined;
     const runner = new ScriptedRunner((cmd, line) => {
-      if (line.startsWith('terraform')) return { stdout: `${DATABASE_URL}\n` };
+      if (line.endsWith('output -raw database_url')) return { stdout: `${APP_ROLE_URL}\n` };
+      if (line.endsWith('output -raw db_master_user_secret_arn'))
+        return { stdout: `${SECRET_ARN}\n` };
+      if (line.startsWith('aws secretsmanager get-secret-value')) {
+        return { stdout: JSON.stringify({ username: 'fittech', password: 's3cr3t-Pa55word' }) };
+      }
       if (cmd.args[0] === 'upgrade') {
         const path = cmd.args[cmd.args.indexOf('--values') + 1]!;
         seen = {
@@ -329,18 +344,42 @@ describe('helm-upgrade: secrets only through a private values file', () => {
     });
     expect(existsSync(seen!.path)).toBe(false);
     expect(existsSync(dirname(seen!.path))).toBe(false);
-    // The URL read from Terraform was captured, not printed; in Actions it is masked.
-    expect(runner.observed.find((o) => o.line.startsWith('terraform'))?.options.capture).toBe(true);
-    expect(run.stdout).toBe(`::add-mask::${DATABASE_URL}\n`);
+    // dev (database.auth password): the master secret was captured, not printed; in Actions the password is masked.
+    expect(
+      runner.observed.find((o) => o.line.startsWith('aws secretsmanager'))?.options.capture,
+    ).toBe(true);
+    expect(run.stdout).toBe('::add-mask::s3cr3t-Pa55word\n');
     for (const line of runner.lines) {
       expect(line).not.toContain(SECRET_KEY);
       expect(line).not.toContain('s3cr3t');
     }
     expect(runner.lines.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
       'terraform -chdir=dist/terraform',
+      'terraform -chdir=dist/terraform',
+      'aws secretsmanager',
       'helm lint',
       'helm upgrade',
     ]);
+  });
+
+  it('prod (database.auth iam): the application role URL as Terraform gives it, no password read, nothing to mask', async () => {
+    let values: { secrets?: Record<string, string> } | undefined;
+    const runner = new ScriptedRunner((cmd, line) => {
+      if (line.endsWith('output -raw database_url')) return { stdout: `${APP_ROLE_URL}\n` };
+      if (cmd.args[0] === 'upgrade') {
+        values = JSON.parse(readFileSync(cmd.args[cmd.args.indexOf('--values') + 1]!, 'utf8'));
+      }
+      return undefined;
+    });
+    const run = await runCli(['helm-upgrade', '--env', 'prod', '--registry', REGISTRY], {
+      runner,
+      env: { SECRET_KEY, GITHUB_ACTIONS: 'true' },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(values?.secrets?.databaseUrl).toBe(APP_ROLE_URL);
+    expect(run.stdout).toBe('');
+    expect(runner.lines.some((l) => l.includes('secretsmanager'))).toBe(false);
   });
 
   it('removes the values file also when helm fails, and prints the diagnostics', async () => {

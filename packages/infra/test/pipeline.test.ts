@@ -25,7 +25,7 @@ import {
   deployTarget,
   generateWorkflows,
 } from '../src/pipeline';
-import { DB_PASSWORD_VARIABLE, TERRAFORM_OUTPUTS } from '../src/stack';
+import { TERRAFORM_OUTPUTS } from '../src/stack';
 import { DATABASE_URL_OUTPUT } from '../src/deploy/operations';
 import { runCli } from './deploy-support';
 
@@ -248,12 +248,15 @@ describe('deploy.yml', () => {
     expect(missing.stdout).toContain('no image fittech-api:abc yet: building it');
   });
 
-  it('pins Terraform to the config version and feeds its secret variable as TF_VAR_', () => {
+  it('pins Terraform to the config version and gives it no variable: no database password reaches Terraform', () => {
     const setup = stepsOf(job).find(byUses('hashicorp/setup-terraform'));
     expect(setup.with.terraform_version).toBe('${{ needs.target.outputs.terraform-version }}');
     const plan = stepsOf(job).find(byRun('terraform plan'));
     expect(plan['working-directory']).toBe('dist/terraform');
-    expect(plan.env).toEqual({ [`TF_VAR_${DB_PASSWORD_VARIABLE}`]: '${{ secrets.DB_PASSWORD }}' });
+    expect(plan.env).toBeUndefined();
+    for (const step of allSteps(deploy)) {
+      expect(Object.keys(step.env ?? {}).filter((k) => k.startsWith('TF_VAR_'))).toEqual([]);
+    }
     // fittech-deploy reads the database URL from the output the stack declares.
     expect(DATABASE_URL_OUTPUT).toBe(TERRAFORM_OUTPUTS.databaseUrl);
   });
@@ -278,7 +281,7 @@ describe('secrets and untrusted input never reach a command line', () => {
     for (const script of workflows.flatMap(runScripts)) expect(script).not.toContain('${{');
   });
 
-  it('secrets appear only in step env, and only DB_PASSWORD and SECRET_KEY', () => {
+  it('secrets appear only in step env, and only SECRET_KEY: no database password in CI', () => {
     const referenced = new Set<string>();
     for (const step of workflows.flatMap(allSteps)) {
       const { env, ...rest } = step;
@@ -287,7 +290,8 @@ describe('secrets and untrusted input never reach a command line', () => {
         for (const m of value.matchAll(/secrets\.([A-Z_]+)/g)) referenced.add(m[1]!);
       }
     }
-    expect([...referenced].sort()).toEqual(['DB_PASSWORD', 'SECRET_KEY']);
+    expect([...referenced].sort()).toEqual(['SECRET_KEY']);
+    expect(Object.values(files).join('\n')).not.toMatch(/DB_PASSWORD|db_password|TF_VAR_/);
     expect(files['deploy.yml']).not.toMatch(/secrets: inherit/);
   });
 
@@ -437,6 +441,7 @@ describe('every fittech-deploy call in deploy.yml is one the CLI accepts', () =>
   it('covers steps 4 to 8 of the issue', () => {
     expect(calls.map((c) => c.split(' ')[3])).toEqual([
       'kubeconfig',
+      'cluster-autoscaler',
       'helm-upgrade',
       'rollout',
       'endpoint',
@@ -451,9 +456,8 @@ describe('preflight', () => {
   const preflight = stepsOf(deploy.jobs.deploy).find((s: Yaml) => s.name.startsWith('Preflight'));
 
   it('is the first step of the jobs that touch AWS', () => {
-    for (const name of ['deploy', 'teardown']) {
-      expect(stepsOf(deploy.jobs[name])[0].name).toBe('Preflight: deploy role and secrets are set');
-    }
+    expect(stepsOf(deploy.jobs.deploy)[0].name).toBe('Preflight: deploy role and secrets are set');
+    expect(stepsOf(deploy.jobs.teardown)[0].name).toBe('Preflight: the deploy role is set');
   });
 
   it('names the missing role and secrets before anything touches AWS', () => {
@@ -463,14 +467,12 @@ describe('preflight', () => {
     const noSecret = runStepScript(preflight.run, {
       ENVIRONMENT: 'prod',
       ROLE_ARN: 'arn:aws:iam::123456789012:role/deploy',
-      DB_PASSWORD: 'x'.repeat(20),
     });
     expect(noSecret.status).toBe(1);
     expect(noSecret.stdout).toContain('set the GitHub secrets SECRET_KEY in the prod environment');
     const ready = runStepScript(preflight.run, {
       ENVIRONMENT: 'prod',
       ROLE_ARN: 'arn:aws:iam::123456789012:role/deploy',
-      DB_PASSWORD: 'x'.repeat(20),
       SECRET_KEY: 'y'.repeat(40),
     });
     expect(ready.status).toBe(0);

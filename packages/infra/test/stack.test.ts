@@ -5,7 +5,9 @@ import {
   ADDONS_AFTER_NODES,
   ADDONS_BEFORE_NODES,
   AWS_PROVIDER,
-  DB_PASSWORD_VARIABLE,
+  CLUSTER_AUTOSCALER_READ_ACTIONS,
+  CLUSTER_AUTOSCALER_WRITE_ACTIONS,
+  POD_IDENTITY_PRINCIPAL,
   NODE_ROLE_POLICIES,
   synthesizeTerraform,
   TERRAFORM_FILE,
@@ -308,7 +310,8 @@ describe('EKS cluster', () => {
     expect(kms.actions).not.toContain('kms:*');
   });
 
-  it('installs vpc-cni and the Pod Identity agent before the nodes, CoreDNS and kube-proxy after them', () => {
+  it('installs vpc-cni and the Pod Identity agent before the nodes; CoreDNS, kube-proxy and metrics-server after them', () => {
+    expect(ADDONS_AFTER_NODES).toContain('metrics-server');
     const addons = dev.resources('aws_eks_addon');
     expect(
       Object.values(addons)
@@ -437,13 +440,18 @@ describe('RDS PostgreSQL', () => {
     });
   });
 
-  it('takes the master password from the sensitive variable, never a literal', () => {
-    expect(dev.single('aws_db_instance').password).toBe(`\${var.${DB_PASSWORD_VARIABLE}}`);
-    expect(dev.single('aws_db_instance')).not.toHaveProperty('manage_master_user_password');
-    const variable = dev.json.variable[DB_PASSWORD_VARIABLE];
-    expect(variable).toMatchObject({ type: 'string', sensitive: true, nullable: false });
-    expect(variable).not.toHaveProperty('default');
-    expect(variable.validation[0].condition).toContain(`var.${DB_PASSWORD_VARIABLE}`);
+  it('has RDS manage the master password and accepts IAM tokens; no password variable exists', () => {
+    for (const tf of [dev, prod]) {
+      const db = tf.single('aws_db_instance');
+      expect(db).toMatchObject({
+        manage_master_user_password: true,
+        iam_database_authentication_enabled: true,
+      });
+      expect(db).not.toHaveProperty('password');
+      expect(db).not.toHaveProperty('password_wo');
+      expect(tf.json.variable ?? {}).toEqual({});
+      expect(tf.text).not.toMatch(/db_password|var\.[a-z_]*password/);
+    }
   });
 
   it('lives in a subnet group of the private subnets', () => {
@@ -588,19 +596,120 @@ describe('outputs', () => {
     );
   });
 
-  it('renders database_url, sensitive, in the form the API accepts', () => {
+  it('renders database_url as the application role, without a password, in the form the API accepts', () => {
     const tf = TerraformJson.synth('prod', {
       region: 'eu-west-1',
       database: { port: 6432, name: 'fit_db', username: 'fit_app', sslMode: 'verify-ca' },
     });
     const url = tf.json.output.database_url;
-    expect(url.sensitive).toBe(true);
+    expect(url.sensitive).toBeFalsy();
     expect(url.value).toBe(
-      'postgresql://fit_app:${urlencode(var.db_password)}' +
+      'postgresql://fit_app_app' +
         '@${aws_db_instance.database_instance.address}:${aws_db_instance.database_instance.port}' +
         `/fit_db?sslmode=verify-ca&sslrootcert=${API_IMAGE.rdsCaBundlePath}`,
     );
     expect(tf.json.output.region.value).toBe('eu-west-1');
+    expect(tf.json.output.db_master_user_secret_arn.value).toBe(
+      '${aws_db_instance.database_instance.master_user_secret[0].secret_arn}',
+    );
+    for (const output of Object.values(tf.json.output) as { sensitive?: boolean }[]) {
+      expect(output.sensitive).toBeFalsy();
+    }
+  });
+});
+
+describe("EKS Pod Identity: the pods' AWS roles", () => {
+  const trust = (tf: TerraformJson, id: string) =>
+    tf.data('aws_iam_policy_document', id).statement as Record<string, unknown>[];
+
+  it.each([
+    ['the API', 'database_access_api', () => devNames.serviceAccount, () => devNames.namespace],
+    [
+      'the migration Job',
+      'database_access_migration',
+      () => devNames.migrationServiceAccount,
+      () => devNames.namespace,
+    ],
+    [
+      'the Cluster Autoscaler',
+      'cluster_autoscaler_pod_identity',
+      () => 'cluster-autoscaler',
+      () => 'kube-system',
+    ],
+  ])(
+    '%s: a role only pods.eks.amazonaws.com may assume, associated with its ServiceAccount',
+    (_what, id, sa, ns) => {
+      const association = dev.resource('aws_eks_pod_identity_association', `${id}_association`);
+      expect(association).toMatchObject({
+        cluster_name: ref('aws_eks_cluster', 'eks_cluster', 'name'),
+        namespace: ns(),
+        service_account: sa(),
+        role_arn: ref('aws_iam_role', `${id}_role`, 'arn'),
+      });
+      expect(trust(dev, `${id}_trust`)).toEqual([
+        {
+          sid: 'EksPodIdentity',
+          effect: 'Allow',
+          actions: ['sts:AssumeRole', 'sts:TagSession'],
+          principals: [{ type: 'Service', identifiers: [POD_IDENTITY_PRINCIPAL] }],
+        },
+      ]);
+      expect(dev.resource('aws_iam_role_policy', `${id}_policy`).role).toBe(
+        ref('aws_iam_role', `${id}_role`, 'id'),
+      );
+    },
+  );
+
+  it('the API may only rds-db:connect as the application role', () => {
+    expect(trust(dev, 'database_access_api_permissions')).toEqual([
+      {
+        sid: 'ConnectAsApplicationRole',
+        effect: 'Allow',
+        actions: ['rds-db:connect'],
+        resources: [
+          'arn:${data.aws_partition.partition.partition}:rds-db:us-east-1:${data.aws_caller_identity.caller.account_id}:dbuser:' +
+            `\${aws_db_instance.database_instance.resource_id}/${devNames.dbAppRole}`,
+        ],
+      },
+    ]);
+  });
+
+  it('the migration Job may only describe this instance and read its master secret', () => {
+    expect(trust(dev, 'database_access_migration_permissions')).toEqual([
+      {
+        sid: 'FindTheInstance',
+        effect: 'Allow',
+        actions: ['rds:DescribeDBInstances'],
+        resources: [ref('aws_db_instance', 'database_instance', 'arn')],
+      },
+      {
+        sid: 'ReadTheMasterSecret',
+        effect: 'Allow',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: ['${aws_db_instance.database_instance.master_user_secret[0].secret_arn}'],
+      },
+    ]);
+  });
+
+  it("the Cluster Autoscaler reads everywhere but resizes only this cluster's tagged node groups", () => {
+    const [read, write] = trust(prod, 'cluster_autoscaler_pod_identity_permissions');
+    expect(read).toMatchObject({ actions: [...CLUSTER_AUTOSCALER_READ_ACTIONS], resources: ['*'] });
+    expect(write).toEqual({
+      sid: 'ResizeOwnNodeGroups',
+      effect: 'Allow',
+      actions: [...CLUSTER_AUTOSCALER_WRITE_ACTIONS],
+      resources: ['*'],
+      condition: [
+        {
+          test: 'StringEquals',
+          variable: `aws:ResourceTag/k8s.io/cluster-autoscaler/${prodNames.cluster}`,
+          values: ['owned'],
+        },
+      ],
+    });
+    expect(prod.resource('aws_iam_role', 'cluster_autoscaler_pod_identity_role').name).toBe(
+      `${prodNames.cluster}-cluster-autoscaler`,
+    );
   });
 });
 

@@ -58,9 +58,10 @@ const suiteName = reason
 const ACCOUNT = '123456789012';
 const DEPLOY_ROLE = `arn:aws:iam::${ACCOUNT}:role/fittech-deploy`;
 const PLATFORM_ADMIN = `arn:aws:iam::${ACCOUNT}:role/platform-admin`;
-/** Reserved characters a password may hold; the URL must carry them percent-encoded. */
-const PASSWORD = 'Sup3r+Secret%pass#word&more?';
 const DB_HOST = 'fittech.abc123.us-east-1.rds.amazonaws.com';
+/** What RDS reports once it manages the master password (a secret RDS names itself). */
+const MASTER_SECRET_ARN = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:rds!db-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b-AbCdEf`;
+const DB_RESOURCE_ID = 'db-ABCDEFGHIJKLMNOPQRSTUVWXY0';
 
 /** Mocks for values only AWS knows; the rest Terraform invents. ARNs and IDs must look real to the provider's validators. */
 const MOCK_PROVIDER = `
@@ -93,7 +94,12 @@ mock_provider "aws" {
     defaults = { id = "lt-0123456789abcdef0", latest_version = 1 }
   }
   mock_resource "aws_db_instance" {
-    defaults = { address = "${DB_HOST}" }
+    defaults = {
+      address            = "${DB_HOST}"
+      arn                = "arn:aws:rds:us-east-1:${ACCOUNT}:db:mock"
+      resource_id        = "${DB_RESOURCE_ID}"
+      master_user_secret = [{ secret_arn = "${MASTER_SECRET_ARN}", kms_key_id = "", secret_status = "active" }]
+    }
   }
 }
 `;
@@ -110,13 +116,23 @@ const cases: Record<string, Case> = {
     env: 'dev',
     overrides: {},
     runs: `
-variables { db_password = "${PASSWORD}" }
-
 run "apply_dev" {
   command = apply
   assert {
-    condition     = output.database_url == "postgresql://fittech:Sup3r%2BSecret%25pass%23word%26more%3F@${DB_HOST}:5432/fittech?sslmode=verify-full&sslrootcert=/app/certs/rds-global-bundle.pem"
-    error_message = "database_url is \${nonsensitive(output.database_url)}"
+    condition     = output.database_url == "postgresql://fittech_app@${DB_HOST}:5432/fittech?sslmode=verify-full&sslrootcert=/app/certs/rds-global-bundle.pem"
+    error_message = "database_url is \${output.database_url}"
+  }
+  assert {
+    condition     = output.db_master_user_secret_arn == "${MASTER_SECRET_ARN}"
+    error_message = "db_master_user_secret_arn is \${output.db_master_user_secret_arn}"
+  }
+  assert {
+    condition     = aws_db_instance.database_instance.manage_master_user_password && aws_db_instance.database_instance.iam_database_authentication_enabled
+    error_message = "RDS must manage the master password and accept IAM tokens"
+  }
+  assert {
+    condition     = aws_eks_pod_identity_association.database_access_api_association.service_account == "fittech" && aws_eks_pod_identity_association.database_access_migration_association.service_account == "fittech-migrate" && aws_eks_pod_identity_association.cluster_autoscaler_pod_identity_association.service_account == "cluster-autoscaler" && aws_eks_pod_identity_association.cluster_autoscaler_pod_identity_association.namespace == "kube-system"
+    error_message = "the Pod Identity associations do not name the chart's and the autoscaler's ServiceAccounts"
   }
   assert {
     condition     = output.kubeconfig_command == "aws eks update-kubeconfig --region us-east-1 --name fittech-dev"
@@ -136,23 +152,6 @@ run "apply_dev" {
   }
 }
 
-run "rejects_a_short_password" {
-  command         = plan
-  variables { db_password = "short" }
-  expect_failures = [var.db_password]
-}
-
-run "rejects_a_password_with_a_slash" {
-  command         = plan
-  variables { db_password = "sixteen/chars/long/at/least" }
-  expect_failures = [var.db_password]
-}
-
-run "rejects_a_password_with_a_space" {
-  command         = plan
-  variables { db_password = "sixteen chars long at least" }
-  expect_failures = [var.db_password]
-}
 `,
   },
   prod: {
@@ -163,8 +162,6 @@ run "rejects_a_password_with_a_space" {
       pipeline: { deployRoleArn: DEPLOY_ROLE },
     },
     runs: `
-variables { db_password = "${PASSWORD}" }
-
 run "apply_prod" {
   command = apply
   assert {
@@ -248,18 +245,8 @@ describeIfTerraform(suiteName, () => {
     expect(outputs[name]!.validate).toContain('Success! The configuration is valid.');
   });
 
-  it('terraform test (dev): database_url percent-encodes the password, the creator is the one admin, subnets take the first zones', () => {
+  it('terraform test (dev): database_url names the application role without a password, RDS manages the master secret, Pod Identity associations, the creator is the one admin, subnets take the first zones', () => {
     expect(outputs.dev!.test).toMatch(/run "apply_dev"\.\.\. pass/);
-  });
-
-  it('terraform test (dev): the db_password variable rejects short passwords and ones with "/" or spaces', () => {
-    for (const run of [
-      'rejects_a_short_password',
-      'rejects_a_password_with_a_slash',
-      'rejects_a_password_with_a_space',
-    ]) {
-      expect(outputs.dev!.test).toMatch(new RegExp(`run "${run}"\\.\\.\\. pass`));
-    }
   });
 
   it('terraform test (prod): a deploy role that both applies and is listed gets one access entry; NAT per zone', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FitTechConfig } from './schema';
-import { redisUrl } from './names';
+import { redisUrl, resourceNames } from './names';
 import { DEFAULTS } from './defaults';
 import { ProblemsError, type Problem } from './problems';
 
@@ -59,6 +59,37 @@ export const apiEnvironment = {
     schema: z.string().regex(/^postgres(ql)?:\/\/.+/, {
       message: 'must be a postgresql:// URL',
     }),
+  },
+  DATABASE_AUTH: {
+    source: 'config',
+    description:
+      'How the API authenticates to PostgreSQL: "iam" (an RDS IAM token per connection, signed with the pod\'s ' +
+      'EKS Pod Identity credentials; DATABASE_URL names the application role and has no password) or "password" (in DATABASE_URL).',
+    schema: withDefault(z.enum(['password', 'iam']), 'password'),
+    fromConfig: (c) => c.database.auth,
+  },
+  DATABASE_APP_ROLE: {
+    source: 'config',
+    description:
+      'The least-privilege role the migration creates and keeps (read and write the application tables, nothing else).',
+    schema: withDefault(
+      z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a PostgreSQL identifier' }),
+      `${DEFAULTS.database.username}_app`,
+    ),
+    fromConfig: (c) => resourceNames(c).dbAppRole,
+  },
+  DATABASE_INSTANCE: {
+    source: 'config',
+    description:
+      'RDS instance identifier: with DATABASE_AUTH=iam the migration reads the master credentials from its RDS-managed secret.',
+    schema: z.string().optional(),
+    fromConfig: (c) => resourceNames(c).dbIdentifier,
+  },
+  AWS_REGION: {
+    source: 'config',
+    description: 'AWS region of the RDS instance (IAM tokens are signed for it).',
+    schema: z.string().optional(),
+    fromConfig: (c) => c.region,
   },
   REDIS_URL: {
     source: 'config',

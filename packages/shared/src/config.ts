@@ -278,7 +278,8 @@ function crossFieldProblems(c: FitTechConfig): ConfigProblem[] {
   const names = resourceNames(c);
   const label = dns1123Label();
   for (const [what, name] of Object.entries(names)) {
-    if (typeof name !== 'string' || what === 'ecrRepository') continue;
+    // The ECR repository and the PostgreSQL role are not Kubernetes names.
+    if (typeof name !== 'string' || what === 'ecrRepository' || what === 'dbAppRole') continue;
     if (!label.safeParse(name).success) {
       add(
         'kubernetes.releaseName',

@@ -1,7 +1,8 @@
 /**
  * Names that two packages (and the running systems between them) must agree
  * on, defined once: the chart's secret value names, the Terraform outputs the
- * deploy CLI reads, and the Terraform variable that carries the DB password.
+ * deploy CLI reads. No Terraform variable carries a database password: RDS
+ * keeps the master password in Secrets Manager.
  */
 
 /**
@@ -21,10 +22,12 @@ export const TERRAFORM_OUTPUTS = {
   /** Host name of the RDS instance (without the port). */
   dbEndpoint: 'db_endpoint',
   dbPort: 'db_port',
-  /** Sensitive: the API's DATABASE_URL. */
+  /**
+   * The API's DATABASE_URL as the application role, without a password (IAM tokens
+   * replace it): not sensitive.
+   */
   databaseUrl: 'database_url',
+  /** ARN of the Secrets Manager secret where RDS keeps (and rotates) the master password. */
+  dbMasterUserSecretArn: 'db_master_user_secret_arn',
   kubeconfigCommand: 'kubeconfig_command',
 } as const;
-
-/** The sensitive input variable holding the RDS master password: set `TF_VAR_db_password`. */
-export const DB_PASSWORD_VARIABLE = 'db_password';

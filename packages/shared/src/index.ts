@@ -32,7 +32,7 @@ export { deepMerge, isPlainObject } from './merge';
 export { ProblemsError, formatProblem, showValue, type Problem } from './problems';
 export { didYouMean } from './suggest';
 export { readOverridesFile, type OverridesFile } from './config-file';
-export { secretValueName, TERRAFORM_OUTPUTS, DB_PASSWORD_VARIABLE } from './contracts';
+export { secretValueName, TERRAFORM_OUTPUTS } from './contracts';
 export {
   APP_VERSION,
   API_IMAGE,

@@ -75,6 +75,16 @@ export interface ResourceNames {
   readonly testPod: string;
   readonly ecrRepository: string;
   readonly dbIdentifier: string;
+  /** The least-privilege PostgreSQL role the API connects as (the migration keeps it). */
+  readonly dbAppRole: string;
+  /** The ServiceAccount of the migration hook Job (its Pod Identity role may read the master secret). */
+  readonly migrationServiceAccount: string;
+  /** The Cluster Autoscaler's Helm release, namespace and ServiceAccount (its Pod Identity association). */
+  readonly clusterAutoscaler: {
+    readonly release: string;
+    readonly namespace: string;
+    readonly serviceAccount: string;
+  };
   /** Container names inside the pod. */
   readonly containers: { readonly api: string; readonly redis: string; readonly migrate: string };
   /** Named container ports; the Service targets `http` by name. */
@@ -105,6 +115,13 @@ export function resourceNames(config: FitTechConfig): ResourceNames {
     testPod: suffixed('test-health'),
     ecrRepository: config.ecr.repositoryName ?? `${config.project}-api`,
     dbIdentifier: `${config.cluster.name}-postgres`,
+    dbAppRole: `${config.database.username}_app`,
+    migrationServiceAccount: suffixed('migrate'),
+    clusterAutoscaler: {
+      release: 'cluster-autoscaler',
+      namespace: 'kube-system',
+      serviceAccount: 'cluster-autoscaler',
+    },
     containers: { api: 'api', redis: 'redis', migrate: 'migrate' },
     portNames: { http: 'http', redis: 'redis' },
   };

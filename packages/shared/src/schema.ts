@@ -266,6 +266,13 @@ export const configSchema = z.strictObject({
       deletionProtection: z.boolean().default(false),
       /** How the API verifies the server: RDS forces TLS, and verify-full checks the certificate and host. */
       sslMode: z.enum(['require', 'verify-ca', 'verify-full']).default('verify-full'),
+      /**
+       * How the API authenticates. `iam`: as the least-privilege application role with RDS IAM
+       * tokens signed by the pod's EKS Pod Identity role; no password exists anywhere.
+       * `password`: DATABASE_URL carries a password, given inline at deploy time (the deploy CLI
+       * reads the RDS-managed master secret), for development.
+       */
+      auth: z.enum(['iam', 'password']).default('iam'),
     })
     .prefault({}),
 

@@ -21,6 +21,7 @@ import { PROJECT_CONFIG_FILE, findProjectConfig, loadProjectConfig } from '@fitt
 import { shellQuote } from './command';
 import { parseDuration } from './duration';
 import {
+  clusterAutoscaler,
   DEFAULT_ENDPOINT_POLL,
   DEFAULT_HEALTH,
   DEFAULT_TEARDOWN,
@@ -84,9 +85,15 @@ const COMMANDS: Record<string, CommandSpec> = {
     usesDist: false,
     options: [],
   },
+  'cluster-autoscaler': {
+    description:
+      'helm upgrade --install of the Cluster Autoscaler in kube-system (its AWS role comes from the Pod Identity association Terraform made)',
+    usesDist: false,
+    options: [],
+  },
   'helm-upgrade': {
     description:
-      'helm lint, then helm upgrade --install --atomic --wait of dist/chart; the secrets ($SECRET_KEY, and $DATABASE_URL or else terraform output database_url) go through a 0600 values file',
+      'helm lint, then helm upgrade --install --atomic --wait of dist/chart; the secrets ($SECRET_KEY, and $DATABASE_URL or else the Terraform outputs: the application role without a password, or with database.auth password the RDS-managed master secret) go through a 0600 values file',
     usesDist: true,
     options: IMAGE_OPTIONS(),
   },
@@ -360,6 +367,9 @@ export async function main(argv: readonly string[], deps: CliDependencies): Prom
     switch (name) {
       case 'kubeconfig':
         await kubeconfig(ctx);
+        break;
+      case 'cluster-autoscaler':
+        await clusterAutoscaler(ctx);
         break;
       case 'helm-upgrade':
         await helmUpgrade(ctx, image);

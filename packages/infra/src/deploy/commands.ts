@@ -253,3 +253,67 @@ export function terraformDestroy(terraformDir: string): Command {
     '-lock-timeout=5m',
   );
 }
+
+/** Prints a Secrets Manager secret's string (captured, never echoed). */
+export function secretString(config: FitTechConfig, secretId: string): Command {
+  return command(
+    'aws',
+    'secretsmanager',
+    'get-secret-value',
+    '--secret-id',
+    secretId,
+    '--region',
+    config.region,
+    '--query',
+    'SecretString',
+    '--output',
+    'text',
+  );
+}
+
+/** The Cluster Autoscaler's chart (kubernetes/autoscaler), pinned. */
+export const CLUSTER_AUTOSCALER_CHART = {
+  repository: 'https://kubernetes.github.io/autoscaler',
+  name: 'cluster-autoscaler',
+  version: '9.43.1',
+} as const;
+
+/**
+ * The autoscaler's image follows the cluster's Kubernetes minor version, as
+ * its compatibility table requires (`v1.34.0` for a 1.34 cluster).
+ */
+export function clusterAutoscalerImageTag(config: FitTechConfig): string {
+  return `v${config.cluster.version}.0`;
+}
+
+export function installClusterAutoscaler(config: FitTechConfig): Command {
+  const { cluster, clusterAutoscaler: ca } = resourceNames(config);
+  const set = (key: string, value: string) => ['--set-string', `${key}=${value}`];
+  return command(
+    'helm',
+    'upgrade',
+    '--install',
+    ca.release,
+    CLUSTER_AUTOSCALER_CHART.name,
+    '--repo',
+    CLUSTER_AUTOSCALER_CHART.repository,
+    '--version',
+    CLUSTER_AUTOSCALER_CHART.version,
+    '--namespace',
+    ca.namespace,
+    '--atomic',
+    '--wait',
+    '--timeout',
+    config.pipeline.helmTimeout,
+    ...set('cloudProvider', 'aws'),
+    ...set('awsRegion', config.region),
+    // Finds the node group's Auto Scaling group by the tags EKS puts on it.
+    ...set('autoDiscovery.clusterName', cluster),
+    ...set('image.tag', clusterAutoscalerImageTag(config)),
+    // The ServiceAccount the Pod Identity association names (no IRSA annotation needed).
+    ...set('rbac.serviceAccount.name', ca.serviceAccount),
+    ...set('fullnameOverride', ca.release),
+    ...set('extraArgs.balance-similar-node-groups', 'true'),
+    ...set('extraArgs.skip-nodes-with-system-pods', 'false'),
+  );
+}

@@ -12,6 +12,7 @@ export {
 } from './healthcheck';
 export {
   DATABASE_URL_OUTPUT,
+  clusterAutoscaler,
   DeployError,
   deploy,
   diagnose,

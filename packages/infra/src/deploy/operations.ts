@@ -172,23 +172,93 @@ export async function releaseSecrets(
     let value = env[name];
     let from = `from $${name}`;
     if (name === 'DATABASE_URL' && !value) {
-      const output = await mustRun(
-        ctx,
-        k.terraformOutput(terraformDir, DATABASE_URL_OUTPUT),
-        (code) =>
-          `could not read the Terraform output ${DATABASE_URL_OUTPUT} from ${terraformDir} (exit ${code}). ` +
-          `Run terraform -chdir=${terraformDir} init and apply first, or set DATABASE_URL.`,
-        { capture: true, dryRunStdout: DRY_RUN_DATABASE_URL },
-      );
-      value = output.trim();
-      from = `from terraform output ${DATABASE_URL_OUTPUT}`;
-      // The Actions runner then masks it in every later log line.
-      if (inGitHubActions(ctx) && value) ctx.io.stdout.write(`::add-mask::${value}\n`);
+      ({ value, from } = await databaseUrlFromTerraform(ctx, terraformDir));
     }
     runner.explain(`secrets.${valueName} comes ${from}`);
     secrets[valueName] = checkSecret(name, value ?? '', from);
   }
   return secrets;
+}
+
+/**
+ * DATABASE_URL from the Terraform outputs. With `database.auth: iam` (the
+ * default) it is the application role's URL without a password: nothing
+ * secret passes through here. With `password` (development) the master
+ * credentials are read at deploy time from the secret where RDS keeps them,
+ * put into the URL and masked; they are stored nowhere but the release's Secret.
+ */
+async function databaseUrlFromTerraform(
+  ctx: DeployContext,
+  terraformDir: string,
+): Promise<{ value: string; from: string }> {
+  const output = async (name: string, dryRunStdout: string) =>
+    (
+      await mustRun(
+        ctx,
+        k.terraformOutput(terraformDir, name),
+        (code) =>
+          `could not read the Terraform output ${name} from ${terraformDir} (exit ${code}). ` +
+          `Run terraform -chdir=${terraformDir} init and apply first, or set DATABASE_URL.`,
+        { capture: true, dryRunStdout },
+      )
+    ).trim();
+  const url = await output(DATABASE_URL_OUTPUT, DRY_RUN_DATABASE_URL);
+  if (ctx.config.database.auth === 'iam') {
+    return {
+      value: url,
+      from: `from terraform output ${DATABASE_URL_OUTPUT} (IAM auth, no password)`,
+    };
+  }
+  const secretArn = await output(
+    TERRAFORM_OUTPUTS.dbMasterUserSecretArn,
+    '<terraform output db_master_user_secret_arn>',
+  );
+  const secret = await mustRun(
+    ctx,
+    k.secretString(ctx.config, secretArn),
+    (code) =>
+      `could not read the RDS master secret ${secretArn} (exit ${code}): the deploy role needs ` +
+      'secretsmanager:GetSecretValue on it, or set DATABASE_URL.',
+    { capture: true, dryRunStdout: '{"username":"<master>","password":"<master>"}' },
+  );
+  let credentials: { username?: unknown; password?: unknown };
+  try {
+    credentials = JSON.parse(secret) as typeof credentials;
+  } catch {
+    throw new DeployError(
+      `the RDS master secret ${secretArn} is not JSON; the value is not shown.`,
+    );
+  }
+  if (typeof credentials.username !== 'string' || typeof credentials.password !== 'string') {
+    throw new DeployError(
+      `the RDS master secret ${secretArn} has no username and password; the value is not shown.`,
+    );
+  }
+  // The Actions runner then masks the password in every later log line.
+  if (inGitHubActions(ctx)) ctx.io.stdout.write(`::add-mask::${credentials.password}\n`);
+  // The output's user (the application role) gives way to the master user and its password.
+  const userInfo = `${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@`;
+  return {
+    value: url.replace(/^(postgres(?:ql)?:\/\/)(?:[^@/?#]*@)?/, `$1${userInfo}`),
+    from: `from terraform output ${DATABASE_URL_OUTPUT} as the master user of ${TERRAFORM_OUTPUTS.dbMasterUserSecretArn} (database.auth: password)`,
+  };
+}
+
+/**
+ * Installs or upgrades the Cluster Autoscaler (kube-system), which resizes the
+ * node group between nodeGroup.minSize and maxSize when pods cannot be
+ * scheduled. Its AWS permissions come from the Pod Identity association that
+ * Terraform made for its ServiceAccount.
+ */
+export async function clusterAutoscaler(ctx: DeployContext): Promise<void> {
+  const { clusterAutoscaler: ca } = resourceNames(ctx.config);
+  await mustRun(
+    ctx,
+    k.installClusterAutoscaler(ctx.config),
+    (code) =>
+      `helm upgrade --install ${ca.release} failed in namespace ${ca.namespace} (exit ${code}); ` +
+      '--atomic rolled it back. The node group keeps its size; the API is not affected.',
+  );
 }
 
 /** `helm lint`, then `helm upgrade --install … --atomic --wait`, with the secrets in a 0600 values file. */

@@ -33,9 +33,6 @@ export const DEPLOY_CLI = 'pnpm exec fittech-deploy';
 export const STALE_WORKFLOWS_MESSAGE =
   'it differs from a fresh generation from fittech.config.ts: run `pnpm synth` (without --config or --out) and commit .github/workflows, fittech.overrides.schema.json and compose.yaml';
 
-/** The GitHub secret holding the RDS master password (Terraform's sensitive variable db_password). */
-export const DB_PASSWORD_SECRET = 'DB_PASSWORD';
-
 /**
  * The GitHub secrets that become the API's secret variables, named like the
  * variables (e.g. SECRET_KEY): every secret variable of the API's contract
@@ -110,7 +107,10 @@ const ROLE = `\${{ needs.target.outputs.role-arn || vars.${DEPLOY_ROLE_VARIABLE}
 function preflight(secrets: readonly string[]): Step {
   const checks = secrets.map((s) => `[ -n "$${s}" ] || missing="$missing ${s}"`);
   return {
-    name: 'Preflight: deploy role and secrets are set',
+    name:
+      secrets.length === 0
+        ? 'Preflight: the deploy role is set'
+        : 'Preflight: deploy role and secrets are set',
     env: {
       ROLE_ARN: ROLE,
       ...Object.fromEntries(secrets.map((s) => [s, `\${{ secrets.${s} }}`])),
@@ -120,12 +120,16 @@ function preflight(secrets: readonly string[]): Step {
       `  echo "::error title=No deploy role::set pipeline.deployRoleArn in the $ENVIRONMENT configuration (then pnpm synth) or the GitHub variable ${DEPLOY_ROLE_VARIABLE} of the $ENVIRONMENT environment: the IAM role this workflow assumes through OIDC"`,
       '  exit 1',
       'fi',
-      'missing=""',
-      ...checks,
-      'if [ -n "$missing" ]; then',
-      '  echo "::error title=Missing secrets::set the GitHub secrets$missing in the $ENVIRONMENT environment"',
-      '  exit 1',
-      'fi',
+      ...(secrets.length === 0
+        ? []
+        : [
+            'missing=""',
+            ...checks,
+            'if [ -n "$missing" ]; then',
+            '  echo "::error title=Missing secrets::set the GitHub secrets$missing in the $ENVIRONMENT environment"',
+            '  exit 1',
+            'fi',
+          ]),
       '',
     ].join('\n'),
   };
@@ -276,7 +280,7 @@ function deployWorkflow(
     permissions: { contents: 'read', 'id-token': 'write' },
     env: { ENVIRONMENT: environment, TF_IN_AUTOMATION: 'true' },
     steps: [
-      preflight([DB_PASSWORD_SECRET, ...apiSecrets]),
+      preflight(apiSecrets),
       checkout,
       ...toolchain(false),
       synth,
@@ -325,7 +329,6 @@ function deployWorkflow(
       {
         name: 'terraform plan',
         'working-directory': 'dist/terraform',
-        env: { TF_VAR_db_password: `\${{ secrets.${DB_PASSWORD_SECRET} }}` },
         run: 'terraform plan -input=false -lock-timeout=5m -out=tfplan',
       },
       {
@@ -342,6 +345,11 @@ function deployWorkflow(
       },
       setupHelm,
       { name: 'kubeconfig for the cluster', run: cli('kubeconfig') },
+      {
+        // Adds nodes (up to nodeGroup.maxSize) when pods, e.g. the HPA's, cannot be scheduled.
+        name: 'Cluster Autoscaler (its AWS role through EKS Pod Identity, from Terraform)',
+        run: cli('cluster-autoscaler'),
+      },
       {
         name: 'helm lint and helm upgrade --install (secrets through a 0600 values file)',
         env: {
@@ -382,7 +390,7 @@ function deployWorkflow(
     permissions: { contents: 'read', 'id-token': 'write' },
     env: { ENVIRONMENT: environment, TF_IN_AUTOMATION: 'true' },
     steps: [
-      preflight([DB_PASSWORD_SECRET]),
+      preflight([]),
       checkout,
       ...toolchain(false),
       synth,
@@ -391,7 +399,6 @@ function deployWorkflow(
       setupHelm,
       {
         name: 'helm uninstall, wait for the load balancer to go, terraform destroy',
-        env: { TF_VAR_db_password: `\${{ secrets.${DB_PASSWORD_SECRET} }}` },
         run: cli('teardown'),
       },
     ],

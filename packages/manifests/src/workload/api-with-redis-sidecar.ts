@@ -5,7 +5,7 @@ import { Helm, HelmChart } from '../chart/helm-chart';
 import { Kube, KubeObject } from '../chart/kube-object';
 import { apiContainer, apiSettings, type ApiSettings } from './api-container';
 import { WorkloadEnvironment } from './environment';
-import { healthTestPod, migrationJob } from './hooks';
+import { healthTestPod, migrationJob, migrationServiceAccount } from './hooks';
 import { horizontalPodAutoscaler, networkPolicy, podDisruptionBudget } from './policies';
 import type { ApiWithRedisSidecarProps } from './props';
 import { checkWorkload } from './rules';
@@ -55,6 +55,8 @@ export class ApiWithRedisSidecar extends Construct {
   readonly horizontalPodAutoscaler: KubeObject<object>;
   readonly networkPolicy: KubeObject<object>;
   readonly migrationJob?: KubeObject<object>;
+  /** The migration Job's ServiceAccount (a hook, like the Job). */
+  readonly migrationServiceAccount?: KubeObject<object>;
   readonly testPod?: KubeObject<object>;
 
   constructor(scope: Construct, id: string, props: ApiWithRedisSidecarProps) {
@@ -202,10 +204,15 @@ export class ApiWithRedisSidecar extends Construct {
         env: this.environment.hookEnv(),
         resources: apiResources,
       });
+      this.migrationServiceAccount = migrationServiceAccount(this, 'MigrationServiceAccount', {
+        name: chart.fullname('migrate'),
+        labels: hookLabels,
+      });
       this.migrationJob = migrationJob(this, 'MigrationJob', {
         options: props.migration,
         name: chart.fullname('migrate'),
         labels: hookLabels,
+        serviceAccountName: chart.fullname('migrate'),
         container,
         volumes: writableVolumes,
       });

@@ -12,6 +12,30 @@ const HOOK_ANNOTATIONS = {
 export const HEALTH_TEST_DEFAULTS = { image: 'curlimages/curl:8.11.1', runAsUser: 100 } as const;
 
 /**
+ * The migration Job's own ServiceAccount, a hook created before the Job
+ * (weight -5): the release's objects do not exist yet on the first install.
+ * On EKS a Pod Identity association gives it the one role that may read the
+ * database's master secret, which the API's ServiceAccount never gets.
+ */
+export function migrationServiceAccount(
+  scope: Construct,
+  id: string,
+  p: { readonly name: string; readonly labels: Readonly<Record<string, string>> },
+) {
+  return new KubeObject(
+    scope,
+    id,
+    Kube.ServiceAccount,
+    {
+      name: p.name,
+      labels: p.labels,
+      annotations: { ...HOOK_ANNOTATIONS, 'helm.sh/hook-weight': '-5' },
+    },
+    () => ({ automountServiceAccountToken: false }),
+  );
+}
+
+/**
  * The pre-install/pre-upgrade hook Job that migrates the database before the
  * new pods start: the API's image, user and environment (inlined: the
  * ConfigMap does not exist yet on the first install).
@@ -23,6 +47,8 @@ export function migrationJob(
     readonly options: MigrationOptions;
     readonly name: string;
     readonly labels: Readonly<Record<string, string>>;
+    /** Its own ServiceAccount (see {@link migrationServiceAccount}). */
+    readonly serviceAccountName: string;
     readonly container: Omit<kplus.k8s.Container, 'name' | 'command'>;
     readonly volumes: kplus.k8s.Volume[];
   },
@@ -44,6 +70,7 @@ export function migrationJob(
           metadata: { labels: p.labels },
           spec: {
             ...HOOK_POD,
+            serviceAccountName: p.serviceAccountName,
             containers: [{ name: 'migrate', command: [...p.options.command], ...p.container }],
             volumes: p.volumes,
           },
