@@ -34,6 +34,8 @@ export function composeFile(config: FitTechConfig): string {
     // In compose Redis is its own service, not a sidecar on 127.0.0.1.
     REDIS_URL: `redis://redis:${redis.port}/0`,
     DATABASE_URL: databaseUrl,
+    // The local PostgreSQL trusts the connection: no IAM token, whatever the environment's database.auth.
+    DATABASE_AUTH: 'password',
     SECRET_KEY:
       '${SECRET_KEY:?export SECRET_KEY (at least 32 characters) before docker compose up}',
   };

@@ -55,7 +55,8 @@ describe('the chart and the rendered manifests', () => {
       'templates/pod-disruption-budget.yaml',
       'templates/secret-migration-secret.yaml',
       'templates/secret-secret.yaml',
-      'templates/service-account.yaml',
+      'templates/service-account-migration-service-account.yaml',
+      'templates/service-account-service-account.yaml',
       'templates/service.yaml',
       'templates/tests/health-test.yaml',
       'values.schema.json',
@@ -105,6 +106,7 @@ describe('the chart and the rendered manifests', () => {
         `PodDisruptionBudget/${names.podDisruptionBudget}`,
         `Service/${names.service}`,
         `ServiceAccount/${names.serviceAccount}`,
+        `ServiceAccount/${names.migrationServiceAccount}`,
       ].sort(),
     );
     expect(objects.some((o) => o.kind === 'Namespace')).toBe(false);
@@ -340,8 +342,23 @@ describe('the pod', () => {
 
 describe('the other objects', () => {
   test('ServiceAccount: no token', () => {
-    expect(find(objects, 'ServiceAccount').automountServiceAccountToken).toBe(false);
+    expect(find(objects, 'ServiceAccount', names.serviceAccount).automountServiceAccountToken).toBe(
+      false,
+    );
     expect(pod.serviceAccountName).toBe(names.serviceAccount);
+  });
+
+  test('the migration Job runs as its own ServiceAccount, a hook created before it (its Pod Identity role reads the master secret)', () => {
+    const account = find(objects, 'ServiceAccount', names.migrationServiceAccount);
+    expect(account.automountServiceAccountToken).toBe(false);
+    expect(account.metadata.annotations).toMatchObject({
+      'helm.sh/hook': 'pre-install,pre-upgrade',
+      'helm.sh/hook-weight': '-5',
+    });
+    const job = find(objects, 'Job', names.migrationJob);
+    expect(Number(job.metadata.annotations['helm.sh/hook-weight'])).toBeGreaterThan(-5);
+    expect(job.spec.template.spec.serviceAccountName).toBe(names.migrationServiceAccount);
+    expect(names.migrationServiceAccount).not.toBe(names.serviceAccount);
   });
 
   test('Service: an NLB on the service port to the named API port; never the Redis port', () => {
@@ -628,6 +645,7 @@ describe('the values operators expect', () => {
       [
         'fit-api-blue',
         'fit-api-blue-config',
+        'fit-api-blue-migrate',
         'fit-api-blue-migrate',
         'fit-api-blue',
         'fit-api-blue',

@@ -231,6 +231,7 @@ describe.each(helms.map((h) => [`${h.version} (${h.source})`, h] as const))(
           `Pod/${names.testPod}`,
           `Service/${names.service}`,
           `ServiceAccount/${names.serviceAccount}`,
+          `ServiceAccount/${names.migrationServiceAccount}`,
         ].sort(),
       );
     });
