@@ -15,7 +15,8 @@ import {
   redisSidecar,
   type RedisSettings,
 } from './redis-sidecar';
-import { emptyDir, POD_SECURITY } from './security';
+import { apiDeployment } from './deployment';
+import { emptyDir } from './security';
 import { loadBalancerService, SERVICE_DEFAULTS } from './service';
 import type { ApiWorkloadValues } from './values';
 
@@ -115,63 +116,28 @@ export class ApiWithRedisSidecar extends Construct {
       maxUnavailable: props.rollout?.maxUnavailable ?? 0,
     };
 
-    this.deployment = new KubeObject(
-      this,
-      'Deployment',
-      Kube.Deployment,
-      { name: fullname, labels },
-      () => ({
-        spec: {
-          // With autoscaling the HPA owns the replica count: a fixed one would fight it on every upgrade.
-          replicas: Helm.onlyIf(values.isNotSet('autoscaling.enabled'), values.ref('replicaCount')),
-          revisionHistoryLimit: 5,
-          selector: { matchLabels: this.selectorLabels },
-          strategy: {
-            type: 'RollingUpdate',
-            rollingUpdate: {
-              maxSurge: kplus.k8s.IntOrString.fromNumber(rollout.maxSurge),
-              maxUnavailable: kplus.k8s.IntOrString.fromNumber(rollout.maxUnavailable),
-            },
-          },
-          template: {
-            metadata: {
-              labels: { ...labels, ...values.entries('podLabels') },
-              annotations: { ...this.environment.checksums(), ...values.entries('podAnnotations') },
-            },
-            spec: {
-              serviceAccountName: fullname,
-              automountServiceAccountToken: false,
-              enableServiceLinks: false,
-              securityContext: POD_SECURITY,
-              terminationGracePeriodSeconds: api.terminationGracePeriodSeconds,
-              imagePullSecrets: values.optional('imagePullSecrets'),
-              priorityClassName: Helm.onlyIf(
-                values.isSet('priorityClassName'),
-                values.ref('priorityClassName'),
-              ),
-              nodeSelector: values.optional('nodeSelector'),
-              tolerations: values.optional('tolerations'),
-              affinity: values.optional('affinity'),
-              topologySpreadConstraints: values.optional('topologySpreadConstraints'),
-              initContainers: [
-                redisSidecar(
-                  redis,
-                  values.ref('resources.redis') as unknown as kplus.k8s.ResourceRequirements,
-                ),
-              ],
-              containers: [
-                apiContainer(props.api, api, {
-                  image,
-                  env: this.environment.containerEnv(),
-                  resources: apiResources,
-                }),
-              ],
-              volumes: [...writableVolumes, emptyDir(REDIS_DATA_VOLUME)],
-            },
-          },
-        },
-      }),
-    );
+    this.deployment = apiDeployment(this, 'Deployment', {
+      name: fullname,
+      labels,
+      selector: this.selectorLabels,
+      podAnnotations: () => this.environment.checksums(),
+      rollout,
+      terminationGracePeriodSeconds: api.terminationGracePeriodSeconds,
+      initContainers: () => [
+        redisSidecar(
+          redis,
+          values.ref('resources.redis') as unknown as kplus.k8s.ResourceRequirements,
+        ),
+      ],
+      containers: () => [
+        apiContainer(props.api, api, {
+          image,
+          env: this.environment.containerEnv(),
+          resources: apiResources,
+        }),
+      ],
+      volumes: [...writableVolumes, emptyDir(REDIS_DATA_VOLUME)],
+    });
 
     const policyParts = { name: fullname, labels, selector: this.selectorLabels };
     this.service = loadBalancerService(this, 'Service', {
