@@ -289,9 +289,13 @@ suite(`the built server process${unavailable ? ` (skipped: ${unavailable})` : ''
           .end();
       });
     expect((await probe('/ready')).status).toBe(200);
+    // The server closes a keep-alive connection idle for 5 s; on a loaded machine the load phase
+    // can take longer, so the probe connection is kept in use until SIGTERM.
+    const warm = setInterval(() => void probe('/health').catch(() => undefined), 1000);
 
     const running = Promise.all(Array.from({ length: workers }, worker));
     await Promise.race([loaded, running]);
+    clearInterval(warm);
     sigtermSent = true;
     server.child.kill('SIGTERM');
     await server.logged('shutting down: readiness fails, draining');
