@@ -8,6 +8,12 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
  * JSON logs on stdout. Whatever could carry a secret (authorization headers,
  * cookies, passwords, tokens, the database URL) is censored even if a
  * careless log call passes it.
+ *
+ * Stdout is written asynchronously: a line is handed to the kernel at once
+ * when no write is in flight, and the lines that arrive meanwhile go out
+ * together with the next write, so under load a write(2) carries many access
+ * lines instead of one each. pino flushes what is left, synchronously, when
+ * the process exits (process.exit included).
  */
 export function createLogger(level: LogLevel, destination?: Parameters<typeof pino>[1]): Logger {
   const options: LoggerOptions = {
@@ -32,5 +38,5 @@ export function createLogger(level: LogLevel, destination?: Parameters<typeof pi
       censor: '[redacted]',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }
