@@ -314,5 +314,5 @@ suite(`the built server process${unavailable ? ` (skipped: ${unavailable})` : ''
     expect(counts.answeredAfterSigterm).toBeGreaterThanOrEqual(workers);
     expect(exitCode).toBe(0);
     expect(server.logs.find((l) => l.msg === 'shutdown complete')).toMatchObject({ drained: true });
-  }, 30_000);
+  }, 90_000);
 });
