@@ -69,8 +69,17 @@ function ensureBaseImage(): void {
   const image = dockerfileArg('NODE_IMAGE'); // e.g. node:20.20.2-bookworm-slim
   const official = `docker.io/library/${image}`;
   if (spawnSync('podman', ['image', 'exists', official]).status === 0) {
+    const standIn = run('podman', [
+      'image',
+      'inspect',
+      official,
+      '--format',
+      `{{index .Labels "${STAND_IN_LABEL}"}}`,
+    ]).trim();
     say(
-      `base image ${official} is present (made earlier; see its origin in \`podman image inspect\`)`,
+      standIn && standIn !== '<no value>'
+        ? `STAND-IN BASE IMAGE: ${official} is the stand-in made earlier on this machine (${standIn}), not the registry's image`
+        : `base image ${official} is present`,
     );
     return;
   }
