@@ -199,13 +199,10 @@ async function build(caUrl: string): Promise<void> {
     process.stdout.write(`${output}\n`);
     throw new Error(`podman build failed (exit ${status})`);
   }
-  const steps = output.split('\n').filter((l) => /^STEP \d+/.test(l));
-  say(
-    `${steps.length} steps: ${steps
-      .map((l) => l.replace(/^STEP (\d+\/\d+): /, '$1 '))
-      .join(' · ')
-      .slice(0, 600)}`,
-  );
+  const lines = output.split('\n');
+  const steps = lines.filter((l) => /STEP \d+\/\d+: /.test(l)).length;
+  const cached = lines.filter((l) => /Using cache/.test(l)).length;
+  say(`podman build: ${steps} steps, ${cached} of them from the layer cache`);
   const size = Number(run('podman', ['image', 'inspect', TAG, '--format', '{{.Size}}']).trim());
   say(
     `built ${TAG} from packages/api/Dockerfile in ${seconds(performance.now() - started)}; image size ${(size / 2 ** 20).toFixed(0)} MiB`,
