@@ -8,6 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -108,6 +109,14 @@ describe('examples/orders, built from the packed packages by npm, pnpm and yarn'
       consumers[manager] = project;
       return project;
     };
+    // Yarn caches a file: tarball by its path (and keeps a copy in .tmp): forget the previous run's.
+    for (const version of existsSync(yarnCache) ? readdirSync(yarnCache) : []) {
+      for (const entry of readdirSync(join(yarnCache, version))) {
+        if (entry.includes('@fittech') || entry === '.tmp') {
+          rmSync(join(yarnCache, version, entry), { recursive: true, force: true });
+        }
+      }
+    }
     const installs = [
       run(
         'npm',
