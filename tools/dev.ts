@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import {
   ApiEnvironmentError,
   ConfigError,
@@ -52,7 +52,9 @@ function parseArgs(argv: string[]): Args | number {
       '--project <file>',
       `the project configuration (default: ${PROJECT_CONFIG_FILE} at the repository root)`,
     )
-    .option('--cwd <dir>', 'the directory relative paths are resolved against')
+    .addOption(
+      new Option('--cwd <dir>', 'the directory relative paths are resolved against').hideHelp(),
+    )
     .helpOption('-h, --help', 'show this text')
     .addHelpText(
       'after',
