@@ -5,17 +5,9 @@
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import type { RunningApi } from '@fittech/api';
-import {
-  postgresUnavailable,
-  redisUnavailable,
-  startPostgres,
-  startRedis,
-  type PostgresServer,
-  type RedisServer,
-} from '../../../tools/support/servers';
+import type { PostgresServer, RedisServer } from '../../../tools/support/servers';
 import {
   call,
-  migrate,
   newUser,
   nextEvent,
   startTestApi,
@@ -23,9 +15,7 @@ import {
   UNREACHED_RATE_LIMITS,
   type TestUser,
 } from './support/api';
-
-const unavailable = postgresUnavailable ?? redisUnavailable;
-const suite = unavailable ? describe.skip : describe;
+import { describeWithServers, useStack } from './support/stack';
 
 const ONBOARDING = {
   name: 'Ada',
@@ -48,30 +38,29 @@ const ONBOARDING = {
   materialAccess: 'gym',
 };
 
-suite(`the API over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describeWithServers('the API over HTTP', () => {
+  /** "Today" for the dashboard, fixed so ages and "today's" logs are deterministic. */
+  const NOW = new Date('2025-08-21T13:00:00Z');
+  const stack = useStack({
+    apis: async ({ pg, redis }) => {
+      const api = await startTestApi(pg.url, redis[0]!.url, {
+        now: () => NOW,
+        rateLimits: {
+          ...UNREACHED_RATE_LIMITS,
+          loginPerAccount: { points: 5, durationSeconds: 60 },
+        },
+      });
+      // The LISTEN connection comes up on its own; the readiness test expects it.
+      if (!api.cache.usable) await nextEvent(api.listener, 'listening');
+      return [api];
+    },
+  });
   let pg: PostgresServer;
   let redis: RedisServer;
   let api: RunningApi;
-  /** "Today" for the dashboard, fixed so ages and "today's" logs are deterministic. */
-  const NOW = new Date('2025-08-21T13:00:00Z');
-
-  beforeAll(async () => {
-    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
-    await migrate(pg.url);
-    api = await startTestApi(pg.url, redis.url, {
-      now: () => NOW,
-      rateLimits: {
-        ...UNREACHED_RATE_LIMITS,
-        loginPerAccount: { points: 5, durationSeconds: 60 },
-      },
-    });
-    // The LISTEN connection comes up on its own; the readiness test expects it.
-    if (!api.cache.usable) await nextEvent(api.listener, 'listening');
-  }, 30_000);
-
-  afterAll(async () => {
-    await api?.shutdown('test finished');
-    await Promise.all([pg?.remove(), redis?.remove()]);
+  beforeAll(() => {
+    ({ pg, api } = stack);
+    redis = stack.redis[0]!;
   });
 
   describe('probes', () => {

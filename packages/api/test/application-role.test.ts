@@ -13,43 +13,27 @@ import {
   RDS_IAM_ROLE,
   type RunningApi,
 } from '@fittech/api';
-import {
-  postgresUnavailable,
-  redisUnavailable,
-  startPostgres,
-  startRedis,
-  type PostgresServer,
-  type RedisServer,
-} from '../../../tools/support/servers';
-import { call, migrate, newUser, startTestApi } from './support/api';
-
-const unavailable = postgresUnavailable ?? redisUnavailable;
-const suite = unavailable ? describe.skip : describe;
+import type { PostgresServer, RedisServer } from '../../../tools/support/servers';
+import { call, newUser, startTestApi } from './support/api';
+import { describeWithServers, useStack } from './support/stack';
 
 const ROLE = 'fittech_app';
 const APP_TABLES = ['food_logs', 'onboarding', 'rate_limits', 'users', 'workout_logs'];
 
-suite(`the application role${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describeWithServers('the application role', () => {
+  let master: Pool;
+  const stack = useStack({ apis: async () => [], beforeTeardown: () => master?.end() });
   let pg: PostgresServer;
   let redis: RedisServer;
-  let master: Pool;
   let db: Client;
 
-  beforeAll(async () => {
-    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
-    await migrate(pg.url);
+  beforeAll(() => {
+    ({ pg, db } = stack);
+    redis = stack.redis[0]!;
     // Named, so that the sessions of the API (application_name fittech-api) can be told apart.
     const masterUrl = `${pg.url}?application_name=role-test-master`;
     master = createPool(databaseConnection(masterUrl), { max: 1, timeouts: MIGRATION_TIMEOUTS });
     master.on('error', () => undefined);
-    db = new Client({ connectionString: pg.url });
-    await db.connect();
-  }, 30_000);
-
-  afterAll(async () => {
-    await db?.end();
-    await master?.end();
-    await Promise.all([pg?.remove(), redis?.remove()]);
   });
 
   /** The role's table privileges, as PostgreSQL reports them: "table: PRIV, PRIV". */

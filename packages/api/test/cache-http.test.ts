@@ -9,18 +9,9 @@
 import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { createLogger, type RunningApi } from '@fittech/api';
-import {
-  postgresUnavailable,
-  redisUnavailable,
-  startPostgres,
-  startRedis,
-  type PostgresServer,
-  type RedisServer,
-} from '../../../tools/support/servers';
-import { call, migrate, newUser, nextEvent, startTestApi, type TestUser } from './support/api';
-
-const unavailable = postgresUnavailable ?? redisUnavailable;
-const suite = unavailable ? describe.skip : describe;
+import type { PostgresServer } from '../../../tools/support/servers';
+import { call, newUser, nextEvent, startTestApi, type TestUser } from './support/api';
+import { describeWithServers, useStack } from './support/stack';
 
 const NOW = new Date('2025-08-21T13:00:00Z');
 const ONBOARDING = {
@@ -32,35 +23,33 @@ const ONBOARDING = {
   work_schedule: 'moderate',
 };
 
-suite(`the cache over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describeWithServers('the cache over HTTP', () => {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const stack = useStack({
+    redis: 2,
+    apis: async ({ pg, redis }) => {
+      const apis = await Promise.all([
+        startTestApi(pg.url, redis[0]!.url, { now: () => NOW, logger: createLogger('info', sink) }),
+        startTestApi(pg.url, redis[1]!.url, { now: () => NOW }),
+      ]);
+      await Promise.all(
+        apis.map((api) => (api.cache.usable ? undefined : nextEvent(api.listener, 'listening'))),
+      );
+      return apis;
+    },
+  });
   let pg: PostgresServer;
-  let redisA: RedisServer;
-  let redisB: RedisServer;
   let a: RunningApi;
   let b: RunningApi;
-  const lines: Record<string, unknown>[] = [];
-
-  beforeAll(async () => {
-    [pg, redisA, redisB] = await Promise.all([startPostgres(), startRedis(), startRedis()]);
-    await migrate(pg.url);
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line));
-        done();
-      },
-    });
-    [a, b] = await Promise.all([
-      startTestApi(pg.url, redisA.url, { now: () => NOW, logger: createLogger('info', sink) }),
-      startTestApi(pg.url, redisB.url, { now: () => NOW }),
-    ]);
-    await Promise.all(
-      [a, b].map((api) => (api.cache.usable ? undefined : nextEvent(api.listener, 'listening'))),
-    );
-  }, 30_000);
-
-  afterAll(async () => {
-    await Promise.all([a?.shutdown('test finished'), b?.shutdown('test finished')]);
-    await Promise.all([pg?.remove(), redisA?.remove(), redisB?.remove()]);
+  beforeAll(() => {
+    pg = stack.pg;
+    [a, b] = stack.apis as RunningApi[];
   });
 
   const onboarded = async (label: string): Promise<TestUser> => {

@@ -5,40 +5,16 @@
  * bcrypt hashes, and `Cache-Control: no-store` on tokens and personal data.
  */
 import bcryptjs from 'bcryptjs';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { RunningApi } from '@fittech/api';
-import {
-  postgresUnavailable,
-  redisUnavailable,
-  startPostgres,
-  startRedis,
-  type PostgresServer,
-  type RedisServer,
-} from '../../../tools/support/servers';
-import { call, migrate, newUser, startTestApi, type TestUser } from './support/api';
+import { call, newUser, type TestUser } from './support/api';
+import { describeWithServers, ONBOARDING, useStack } from './support/stack';
 
-const unavailable = postgresUnavailable ?? redisUnavailable;
-const suite = unavailable ? describe.skip : describe;
-
-suite(`credentials${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
-  let pg: PostgresServer;
-  let redis: RedisServer;
+describeWithServers('credentials', () => {
+  const stack = useStack();
   let api: RunningApi;
   let db: Client;
-
-  beforeAll(async () => {
-    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
-    await migrate(pg.url);
-    api = await startTestApi(pg.url, redis.url);
-    db = new Client({ connectionString: pg.url });
-    await db.connect();
-  }, 30_000);
-
-  afterAll(async () => {
-    await db?.end();
-    await api?.shutdown('test finished');
-    await Promise.all([pg?.remove(), redis?.remove()]);
-  });
+  beforeAll(() => ({ api, db } = stack));
 
   let n = 0;
   const freshEmail = (label: string) => `${label}-${process.pid}-${(n += 1)}@example.com`;
@@ -224,14 +200,7 @@ suite(`credentials${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
 
       await call(api, 'POST', `/users/${user.id}/onboarding`, {
         token: user.token,
-        json: {
-          birthdate: '1990-01-01',
-          sex: 'male',
-          height: 180,
-          weight: 80,
-          main_goal: 'gain',
-          work_schedule: 'active',
-        },
+        json: ONBOARDING,
       });
       const personal: [string, string, unknown?][] = [
         ['POST', '/auth/register', { email: freshEmail('nostore'), password: 'long-enough' }],

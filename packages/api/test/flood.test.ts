@@ -9,35 +9,23 @@
  */
 import type { RunningApi } from '@fittech/api';
 import { DEFAULT_RATE_LIMITS } from '@fittech/api';
-import {
-  postgresUnavailable,
-  redisUnavailable,
-  startPostgres,
-  startRedis,
-  type PostgresServer,
-  type RedisServer,
-} from '../../../tools/support/servers';
-import { migrate, newUser, startTestApi, UNREACHED_RATE_LIMITS } from './support/api';
+import type { PostgresServer, RedisServer } from '../../../tools/support/servers';
+import { newUser, startTestApi, UNREACHED_RATE_LIMITS } from './support/api';
 import { histogram, loginForm, poll, pooled, quantile, send } from './support/load';
-
-const unavailable = postgresUnavailable ?? redisUnavailable;
-const suite = unavailable ? describe.skip : describe;
+import { describeWithServers, useStack } from './support/stack';
 
 /** The probes' timeout (manifests): `/health` must answer well inside it. */
 const PROBE_TIMEOUT_MS = 2_000;
 
-suite(`login flood at bcrypt cost 12${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describeWithServers('login flood at bcrypt cost 12', () => {
+  // Each test starts the replicas it needs, with its own limits.
+  const stack = useStack({ redis: 2, apis: async () => [] });
   let pg: PostgresServer;
   let redisA: RedisServer;
   let redisB: RedisServer;
-
-  beforeAll(async () => {
-    [pg, redisA, redisB] = await Promise.all([startPostgres(), startRedis(), startRedis()]);
-    await migrate(pg.url);
-  }, 30_000);
-
-  afterAll(async () => {
-    await Promise.all([pg?.remove(), redisA?.remove(), redisB?.remove()]);
+  beforeAll(() => {
+    pg = stack.pg;
+    [redisA, redisB] = stack.redis as RedisServer[];
   });
 
   const summary = (latencies: number[]) => ({

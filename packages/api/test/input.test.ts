@@ -4,20 +4,10 @@
  * the field's path (never 500), nothing is stored, and what the API returns
  * is ISO 8601 even for values written behind its back.
  */
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { RunningApi } from '@fittech/api';
-import {
-  postgresUnavailable,
-  redisUnavailable,
-  startPostgres,
-  startRedis,
-  type PostgresServer,
-  type RedisServer,
-} from '../../../tools/support/servers';
-import { call, migrate, newUser, startTestApi, type TestUser } from './support/api';
-
-const unavailable = postgresUnavailable ?? redisUnavailable;
-const suite = unavailable ? describe.skip : describe;
+import { call, newUser, type TestUser } from './support/api';
+import { describeWithServers, useStack } from './support/stack';
 
 const PROFILE = {
   birthdate: '1990-06-15',
@@ -29,26 +19,15 @@ const PROFILE = {
   name: 'Ada',
 };
 
-suite(`input validation over HTTP${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
-  let pg: PostgresServer;
-  let redis: RedisServer;
+describeWithServers('input validation over HTTP', () => {
+  const stack = useStack();
   let api: RunningApi;
   let db: Client;
   let user: TestUser;
 
   beforeAll(async () => {
-    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
-    await migrate(pg.url);
-    api = await startTestApi(pg.url, redis.url);
-    db = new Client({ connectionString: pg.url });
-    await db.connect();
+    ({ api, db } = stack);
     user = await newUser(api, 'input');
-  }, 30_000);
-
-  afterAll(async () => {
-    await db?.end();
-    await api?.shutdown('test finished');
-    await Promise.all([pg?.remove(), redis?.remove()]);
   });
 
   const rows = async (table: string) =>

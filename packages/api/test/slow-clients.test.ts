@@ -7,18 +7,9 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_HTTP_TIMEOUTS, type RunningApi } from '@fittech/api';
-import {
-  postgresUnavailable,
-  redisUnavailable,
-  startPostgres,
-  startRedis,
-  type PostgresServer,
-  type RedisServer,
-} from '../../../tools/support/servers';
-import { migrate, startTestApi } from './support/api';
-
-const unavailable = postgresUnavailable ?? redisUnavailable;
-const suite = unavailable ? describe.skip : describe;
+import type { PostgresServer, RedisServer } from '../../../tools/support/servers';
+import { startTestApi } from './support/api';
+import { describeWithServers, useStack } from './support/stack';
 
 interface Trickle {
   /** What the server sent before it closed the connection. */
@@ -70,27 +61,25 @@ function trickle(
   });
 }
 
-suite(`slow clients${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describeWithServers('slow clients', () => {
+  const stack = useStack({
+    apis: async ({ pg, redis }) => [
+      await startTestApi(pg.url, redis[0]!.url, {
+        httpTimeouts: {
+          headersMillis: 1_000,
+          requestMillis: 2_000,
+          keepAliveMillis: 1_000,
+          checkIntervalMillis: 200,
+        },
+      }),
+    ],
+  });
   let pg: PostgresServer;
   let redis: RedisServer;
   let api: RunningApi;
-
-  beforeAll(async () => {
-    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
-    await migrate(pg.url);
-    api = await startTestApi(pg.url, redis.url, {
-      httpTimeouts: {
-        headersMillis: 1_000,
-        requestMillis: 2_000,
-        keepAliveMillis: 1_000,
-        checkIntervalMillis: 200,
-      },
-    });
-  }, 30_000);
-
-  afterAll(async () => {
-    await api?.shutdown('test finished');
-    await Promise.all([pg?.remove(), redis?.remove()]);
+  beforeAll(() => {
+    ({ pg, api } = stack);
+    redis = stack.redis[0]!;
   });
 
   it('a client trickling its body gets 408 and is disconnected at the request timeout', async () => {
