@@ -32,6 +32,18 @@ function jsonErrorOffset(text: string, error: Error): number | undefined {
   return doc.errors[0]?.pos[0];
 }
 
+/** A configuration file's text, or a ConfigError naming it (`shown`: as the user typed it). */
+export function readConfigText(path: string, shown: string, source: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      [{ path: '(file)', value: shown, message: `cannot be read: ${(error as Error).message}` }],
+      source,
+    );
+  }
+}
+
 /**
  * Reads an ad-hoc overrides file (JSON, or YAML by its extension): a partial
  * configuration of the same shape as an environment's section of
@@ -42,15 +54,7 @@ function jsonErrorOffset(text: string, error: Error): number | undefined {
 export function readOverridesFile(path: string, name = path): OverridesFile {
   const file = name;
   const source = `overrides file ${file}`;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      [{ path: '(file)', value: file, message: `cannot be read: ${(error as Error).message}` }],
-      source,
-    );
-  }
+  const text = readConfigText(path, file, source);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   let data: unknown;

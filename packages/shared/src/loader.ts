@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import Module from 'node:module';
 import { dirname, join, parse as parsePath, relative } from 'node:path';
 import { ConfigError } from './config';
+import { readConfigText } from './config-file';
 import { isPlainObject } from './merge';
 import type { ProjectConfig } from './project';
 
@@ -121,15 +122,7 @@ function compile(file: string, source: string): string {
  */
 export function loadProjectConfig(file: string): ProjectConfig {
   const source = `project configuration ${relative(process.cwd(), file) || file}`;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      [{ path: '(file)', value: file, message: `cannot be read: ${(error as Error).message}` }],
-      source,
-    );
-  }
+  const text = readConfigText(file, file, source);
   const code = compile(file, text);
   const mod = new NodeModuleClass(file, module);
   mod.filename = file;

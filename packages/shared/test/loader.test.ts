@@ -85,6 +85,12 @@ describe('the project configuration loader', () => {
     expect(() => loadProjectConfig(file)).toThrow(/must `export default defineConfig\(/);
   });
 
+  it('a file that cannot be read is named, with the reason', () => {
+    expect(() => loadProjectConfig(join(dir, 'missing.config.ts'))).toThrow(
+      /\(file\): cannot be read: ENOENT.*\(got ".*missing\.config\.ts"\)/,
+    );
+  });
+
   it('an error thrown while the file runs is reported as such', () => {
     writeFileSync(file, "throw new Error('boom');\nexport default {};\n");
     expect(() => loadProjectConfig(file)).toThrow(/failed while it was evaluated: boom/);
