@@ -65,6 +65,8 @@ export class FitTechStack extends TerraformStack {
     this.configureState(config);
     new AwsProvider(this, 'aws', {
       region: config.region,
+      // With the account known, a plan run with another account's credentials is refused.
+      ...(config.accountId ? { allowedAccountIds: [config.accountId] } : {}),
       defaultTags: [
         {
           tags: {

@@ -48,16 +48,27 @@ describe('synthesizeTerraform', () => {
     }
   });
 
-  it('pins the AWS provider by its full source address and sets the region and default tags', () => {
+  it('pins the AWS provider by its full source address and sets the region, the account and default tags', () => {
     expect(dev.json.terraform.required_providers.aws).toEqual(AWS_PROVIDER);
+    const config = resolveConfig({ project, env: 'dev' });
     expect(dev.json.provider.aws).toEqual([
       {
         region: 'us-east-1',
+        // A plan run with another account's credentials is refused.
+        allowed_account_ids: [config.accountId],
         default_tags: [
           { tags: { Project: 'fittech', Environment: 'dev', ManagedBy: 'terraform' } },
         ],
       },
     ]);
+    expect(prod.json.provider.aws[0].allowed_account_ids).toEqual([
+      resolveConfig({ project, env: 'prod' }).accountId,
+    ]);
+    // Without an account in the configuration, any account's credentials are accepted.
+    const anyAccount = JSON.parse(
+      synthesizeTerraform(resolveConfig({ env: 'dev' }))[TERRAFORM_FILE]!,
+    ) as { provider: { aws: Record<string, unknown>[] } };
+    expect(anyAccount.provider.aws[0]!.allowed_account_ids).toBeUndefined();
   });
 
   it('does not write the state to an absolute path when no bucket is configured', () => {
