@@ -34,12 +34,17 @@ interface NodeModule {
   exports: unknown;
   filename: string;
   paths: string[];
+  require(id: string): unknown;
   _compile(code: string, filename: string): void;
 }
 const NodeModuleClass = Module as unknown as {
   new (id: string, parent?: unknown): NodeModule;
   _nodeModulePaths(dir: string): string[];
 };
+
+const SHARED = '@fittech/shared';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sharedModule = (): unknown => require('./index');
 
 /** Bumped when the way the file is compiled changes, so old cache entries are not reused. */
 const CACHE_VERSION = '1';
@@ -118,7 +123,8 @@ function compile(file: string, source: string): string {
 /**
  * Loads the project configuration: `fittech.config.ts`'s default export (the
  * object given to `defineConfig`). Imports inside it resolve from its
- * directory, as they would for any module there.
+ * directory, as they would for any module there, except `@fittech/shared`,
+ * which is the loader's own package.
  */
 export function loadProjectConfig(file: string): ProjectConfig {
   const source = `project configuration ${relative(process.cwd(), file) || file}`;
@@ -127,6 +133,11 @@ export function loadProjectConfig(file: string): ProjectConfig {
   const mod = new NodeModuleClass(file, module);
   mod.filename = file;
   mod.paths = NodeModuleClass._nodeModulePaths(dirname(file));
+  // The configuration imports `@fittech/shared` (defineConfig): it gets this very copy, the one
+  // the command already runs, rather than another resolved from the file's directory (which a
+  // bundled CLI would load, with zod, a second time; and a file outside a workspace has none).
+  const resolveFromFile = mod.require.bind(mod);
+  mod.require = (id) => (id === SHARED ? sharedModule() : resolveFromFile(id));
   try {
     mod._compile(code, file);
   } catch (error) {

@@ -3,7 +3,16 @@
  * compiled once per content (a cache next to the file), and errors that say
  * where.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@fittech/shared';
@@ -61,6 +70,35 @@ describe('the project configuration loader', () => {
     writeFileSync(file, CONFIG.replace("'acme-dev'", "'acme-dev2'"));
     expect(loadProjectConfig(file).environments.dev).toEqual({ cluster: { name: 'acme-dev2' } });
     expect(readdirSync(cacheDir())).toHaveLength(2);
+  });
+
+  it("gives the file the loader's own @fittech/shared, even where none would resolve from it", () => {
+    // In a plain node process (jest maps @fittech/* for every require): the compiled loader, as
+    // the CLIs run it. A temporary directory has no node_modules to resolve @fittech/shared from.
+    const loader = join(__dirname, '..', 'dist', 'loader.js');
+    if (!existsSync(loader))
+      throw new Error(`${loader} is missing: run pnpm build (pnpm test does)`);
+    writeFileSync(
+      file,
+      "import { defineConfig } from '@fittech/shared';\n" +
+        "export default defineConfig({ project: 'acme', environments: { dev: {} } });\n",
+    );
+    const script = `
+      const { loadProjectConfig } = require(${JSON.stringify(loader)});
+      const config = loadProjectConfig(${JSON.stringify(file)});
+      // The copy the file got is the loader's: no second @fittech/shared (nor zod) was loaded.
+      const copies = Object.keys(require.cache).filter((m) => /shared[\\/]dist[\\/]index\\.js$/.test(m));
+      process.stdout.write(JSON.stringify({ config, copies: copies.length }));
+    `;
+    // Without NODE_PATH, which pnpm's bin wrappers set to its hoisted packages (@fittech/* among them).
+    const env = { ...process.env };
+    delete env.NODE_PATH;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: dir, encoding: 'utf8', env });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      config: { project: 'acme', environments: { dev: {} } },
+      copies: 1,
+    });
   });
 
   it('a TypeScript syntax error names the file, line and column; nothing is cached', () => {
