@@ -85,6 +85,7 @@ export {
   type Json,
 } from './values/definition';
 export { validateValues, ValuesError, type ValuesProblem } from './values/validate';
+export { keepCompiledValidators } from './values/compiled';
 export { coalesceValues } from './values/coalesce';
 export { valuesYaml, valuesTable } from './values/documents';
 export { valuesSchemaDocument } from './values/definition';

@@ -7,7 +7,7 @@ import { toYamlDocument } from '../yaml';
 import { emitTemplate } from './emit';
 import type { ChartMetadata, HelmChart } from './helm-chart';
 import { materialize } from './materialize';
-import { renderHelmChart } from './renderer';
+import { renderHelmChart, type RenderedChart } from './renderer';
 import { markerOf } from './tokens';
 
 export interface PackageHelmChartOptions {
@@ -46,6 +46,19 @@ export function packageHelmChart<T>(
   chart: HelmChart<T>,
   options: PackageHelmChartOptions = {},
 ): ChartFiles {
+  return packageAndCheck(chart, options).files;
+}
+
+/**
+ * {@link packageHelmChart}, with the rendering its check made: the chart for
+ * its own release and values, tests included. A caller that needs that very
+ * rendering (the FitTech chart's dist/manifests) takes it instead of rendering
+ * the chart a second time.
+ */
+export function packageAndCheck<T>(
+  chart: HelmChart<T>,
+  options: PackageHelmChartOptions = {},
+): { files: ChartFiles; checked: RenderedChart } {
   const metadata = chart.metadata;
   const definition = chart.valuesDefinition;
   const sources = chart.templateSources();
@@ -85,8 +98,13 @@ export function packageHelmChart<T>(
     chart,
     sources.map((s) => s.json),
   );
-  selfCheck(files, chart);
-  return Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const checked = selfCheck(files, chart);
+  return {
+    files: Object.fromEntries(
+      Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ),
+    checked,
+  };
 }
 
 function chartYaml(m: ChartMetadata): string {
@@ -239,13 +257,14 @@ function setAt(target: Record<string, unknown>, path: string, value: unknown): v
 }
 
 /** Renders the chart with its own release and values; the objects must equal what the chart synthesizes. */
-function selfCheck<T>(files: ChartFiles, chart: HelmChart<T>): void {
-  const rendered = renderHelmChart(files, {
+function selfCheck<T>(files: ChartFiles, chart: HelmChart<T>): RenderedChart {
+  const rendering = renderHelmChart(files, {
     release: chart.synthesisRelease.name,
     namespace: chart.synthesisRelease.namespace,
     values: chart.values.current,
     includeTests: true,
-  }).objects;
+  });
+  const rendered = rendering.objects;
   const synthesized = chart.toJson();
   const key = (o: Record<string, unknown>) =>
     `${String(o.kind)}/${String((o.metadata as { name?: string }).name)}`;
@@ -267,4 +286,5 @@ function selfCheck<T>(files: ChartFiles, chart: HelmChart<T>): void {
       `Packaging check: templates render objects the chart does not synthesize: ${[...renderedByKey.keys()].join(', ')}`,
     );
   }
+  return rendering;
 }

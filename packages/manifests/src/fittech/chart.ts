@@ -18,8 +18,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StandardValues } from '../chart/chart-values';
 import { HelmChart, type ChartMetadata, type ValuesOverrides } from '../chart/helm-chart';
-import { packageHelmChart, type ChartFiles } from '../chart/packager';
-import { renderManifests } from '../chart/renderer';
+import {
+  packageAndCheck,
+  packageHelmChart,
+  type ChartFiles,
+  type PackageHelmChartOptions,
+} from '../chart/packager';
+import { manifestFiles, renderManifests } from '../chart/renderer';
+import { sameJson } from '../json';
 import type { ValuesDefinition } from '../values/definition';
 import { ApiWithRedisSidecar } from '../workload/api-with-redis-sidecar';
 import type { ApiWithRedisSidecarProps, SecretVariable } from '../workload/props';
@@ -146,11 +152,14 @@ export class FitTechChart extends HelmChart<ApiWorkloadValues> {
 
 /** Packages a FitTech chart with its NOTES.txt and README. */
 export function packageFitTechChart(chart: FitTechChart): ChartFiles {
-  const config = chart.config;
-  return packageHelmChart(chart, {
+  return packageHelmChart(chart, fitTechPackaging(chart.config));
+}
+
+function fitTechPackaging(config: FitTechConfig): PackageHelmChartOptions {
+  return {
     notes: fitTechNotes(config),
     readme: ({ valuesTable, metadata }) => fitTechReadme(config, metadata, valuesTable),
-  });
+  };
 }
 
 export interface ChartArtifacts {
@@ -174,10 +183,26 @@ export interface ChartArtifacts {
  */
 export function synthesizeFitTechChart(config: FitTechConfig): ChartArtifacts {
   const chart = new FitTechChart(new App({ outdir: '.' }), 'fittech', { config });
-  const files = packageFitTechChart(chart);
+  const { files, checked } = packageAndCheck(chart, fitTechPackaging(config));
   const names = resourceNames(config);
+  const release = { release: names.release, namespace: names.namespace };
+  // The packaging check rendered the chart for this release with the chart's values, which are
+  // its defaults (no overrides here): that is dist/manifests, so it is not rendered twice. The
+  // rendering depends only on the files, the release and the values the templates saw: those are
+  // compared to be sure (with values.yaml's), and the chart is rendered again if they differ.
+  const sameRendering =
+    chart.synthesisRelease.name === names.release &&
+    chart.synthesisRelease.namespace === names.namespace &&
+    sameJson(checked.values, checked.defaults);
   return {
     chart: files,
-    manifests: renderManifests(files, { release: names.release, namespace: names.namespace }),
+    manifests: sameRendering
+      ? manifestFiles(checked, {
+          chartName: chart.metadata.name,
+          ...release,
+          defaultValues: true,
+          includeTests: false,
+        })
+      : renderManifests(files, release),
   };
 }

@@ -1,5 +1,6 @@
 import { ProblemsError } from '@fittech/shared';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { validatorFor } from './compiled';
 import { isRecord, valuesSchemaDocument, type Json, type ValuesDefinition } from './definition';
 
 /** One thing wrong with a set of values: where and why. */
@@ -21,19 +22,6 @@ export class ValuesError extends ProblemsError<ValuesProblem> {
   }
 }
 
-const validators = new WeakMap<object, ValidateFunction>();
-
-function compile(schemaDocument: Json): ValidateFunction {
-  let validate = validators.get(schemaDocument);
-  if (!validate) {
-    // Helm ignores unknown keywords and so do we (strict: false); draft-07 is Ajv's default draft.
-    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-    validate = ajv.compile(schemaDocument);
-    validators.set(schemaDocument, validate);
-  }
-  return validate;
-}
-
 /**
  * Validates values against a definition (or a parsed values.schema.json) with
  * an independent JSON Schema validator, as `helm install` does before rendering.
@@ -47,7 +35,7 @@ export function validateValues(
     'schema' in definition && 'defaults' in definition
       ? documentFor(definition as ValuesDefinition)
       : (definition as Json);
-  const validate = compile(schemaDocument);
+  const validate = validatorFor(schemaDocument);
   if (validate(values)) return [];
   const problems: ValuesProblem[] = [];
   const seen = new Set<string>();
