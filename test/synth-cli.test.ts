@@ -1,6 +1,7 @@
 /**
- * The `pnpm synth` entry point as a user runs it: the compiled CLI in a fresh
- * process (the root `pnpm test` script builds first).
+ * The `pnpm synth` entry point as a user runs it: the CLI's bundle
+ * (tools/synth-cli.ts) in a fresh process (the root `pnpm test` script builds
+ * first), and the same CLI unbundled (tools/synth.ts) writing the same bytes.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -17,10 +18,11 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
 const REPO = resolve(__dirname, '..');
-const CLI = resolve(REPO, 'tools', 'dist', 'synth.js');
+const CLI = resolve(REPO, 'tools', 'dist', 'synth-cli.js');
+const UNBUNDLED = resolve(REPO, 'tools', 'dist', 'synth.js');
 
-function synth(args: string[], cwd = REPO) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd });
+function synth(args: string[], cwd = REPO, cli = CLI) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -62,6 +64,23 @@ describe('pnpm synth', () => {
       environment: 'dev',
       configHash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
+  });
+
+  it('writes from its bundle exactly the bytes the unbundled modules write', () => {
+    const bundled = join(work, 'bundled');
+    const unbundled = join(work, 'unbundled');
+    for (const env of ['dev', 'prod']) {
+      const a = synth(['--env', env, '--out', bundled]);
+      expect(a.stderr).toBe('');
+      expect(a.status).toBe(0);
+      const b = synth(['--env', env, '--out', unbundled], REPO, UNBUNDLED);
+      expect(b.stderr).toBe('');
+      expect(b.status).toBe(0);
+      const files = listFiles(bundled);
+      expect(files).toEqual(listFiles(unbundled));
+      for (const f of files)
+        expect([f, readFileSync(join(bundled, f))]).toEqual([f, readFileSync(join(unbundled, f))]);
+    }
   });
 
   it('refuses an invalid config, naming each bad path, and writes nothing', () => {

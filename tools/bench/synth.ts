@@ -44,7 +44,7 @@ const measurements: Measurement[] = [
   { key: 'modules', argv: () => [child('load-modules')], reports: true },
   {
     key: 'synth',
-    argv: (out) => [join(DIST, 'synth.js'), '--out', join(out, 'cli'), '--no-workflows'],
+    argv: (out) => [join(DIST, 'synth-cli.js'), '--out', join(out, 'cli'), '--no-workflows'],
     reports: false,
   },
   { key: 'stages', argv: (out) => [child('synth-stages'), join(out, 'stages')], reports: true },
