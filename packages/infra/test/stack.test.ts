@@ -610,6 +610,13 @@ describe('outputs', () => {
   it('renders database_url as the application role, without a password, in the form the API accepts', () => {
     const tf = TerraformJson.synth('prod', {
       region: 'eu-west-1',
+      // Prod's certificate must move with the region (an NLB uses certificates of its region).
+      service: {
+        tls: {
+          certificateArn:
+            'arn:aws:acm:eu-west-1:444455556666:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+        },
+      },
       database: { port: 6432, name: 'fit_db', username: 'fit_app', sslMode: 'verify-ca' },
     });
     const url = tf.json.output.database_url;
@@ -788,5 +795,27 @@ describe('dev and prod differ in sizes and resilience, not in shape', () => {
       'shared',
     );
     expect(tf.text).not.toContain('fittech-dev');
+  });
+});
+
+describe('HTTPS lives in the chart and the deploy CLI, not in Terraform', () => {
+  it('a certificate, hostname and hosted zone change no byte of the Terraform', () => {
+    const https = {
+      service: {
+        tls: {
+          certificateArn:
+            'arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+        },
+        dns: { hostname: 'dev.example.com', hostedZoneId: 'Z1R8UBAEXAMPLE' },
+      },
+    };
+    expect(TerraformJson.synth('dev', https).text).toBe(TerraformJson.synth('dev').text);
+  });
+
+  it('no Route 53 record or ACM resource: the NLB exists only once the Service does, so the deploy CLI makes the alias', () => {
+    const tf = TerraformJson.synth('prod');
+    const types = Object.keys(tf.json.resource ?? {});
+    expect(types.filter((t) => /route53|acm|aws_lb/.test(t))).toEqual([]);
+    expect(tf.text).not.toContain('Z1R8UBAEXAMPLE');
   });
 });

@@ -36,6 +36,7 @@ export type {
   SecretVariable,
   RedisSidecarOptions,
   LoadBalancerOptions,
+  LoadBalancerTlsOptions,
   MigrationOptions,
   HealthTestOptions,
 } from './workload/props';
@@ -47,7 +48,7 @@ export {
   type ApiWorkloadDefaults,
   type ContainerResources,
 } from './workload/values';
-export { serviceAnnotations } from './workload/service';
+export { serviceAnnotations, servicePorts, type ServicePort } from './workload/service';
 export { isPinnedImage } from '@fittech/shared';
 
 // The Helm layer: a values-aware Chart with value references, the packager and the renderer.

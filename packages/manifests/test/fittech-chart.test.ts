@@ -4,6 +4,7 @@ import {
   APP_VERSION,
   REDIS_UID,
   apiEnvironmentManifest,
+  isProductionEnvironment,
   resolveConfig,
   selectorLabels,
   terminationGracePeriodSeconds,
@@ -25,6 +26,7 @@ import {
   VALUE_VARIANTS,
   type Json,
 } from './fixtures';
+import project from '../../../fittech.config';
 
 const artifacts = synthesizeFitTechChart(devConfig);
 const manifestObjects = (files: Readonly<Record<string, string>>): KubernetesObject[] =>
@@ -404,6 +406,94 @@ describe('the other objects', () => {
     });
   });
 
+  test('Service in prod: a TLS listener on 443 with the certificate and a TLS 1.3 policy, to the http port; port 80 closed', () => {
+    const service = find(manifestObjects(synthesizeFitTechChart(prodConfig).manifests), 'Service');
+    expect(service.metadata.annotations).toEqual({
+      'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb',
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-cert':
+        prodConfig.service.tls.certificateArn,
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': '443',
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy':
+        'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'tcp',
+    });
+    // An NLB cannot redirect: with a certificate the plain port does not exist (allowPlainHttp off).
+    expect(service.spec.ports).toEqual([
+      { name: 'https', port: 443, targetPort: 'http', protocol: 'TCP' },
+    ]);
+    expect(service.spec.externalTrafficPolicy).toBe('Local');
+  });
+
+  test('Service with TLS under the AWS Load Balancer Controller: the same TLS keys, IP targets still keep the client address', () => {
+    const config = resolveConfig({
+      project,
+      env: 'prod',
+      overrides: { service: { loadBalancer: 'aws-load-balancer-controller', targetType: 'ip' } },
+    });
+    const service = find(manifestObjects(synthesizeFitTechChart(config).manifests), 'Service');
+    expect(service.spec.loadBalancerClass).toBe('service.k8s.aws/nlb');
+    expect(service.metadata.annotations).toEqual({
+      'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/aws-load-balancer-target-group-attributes':
+        'preserve_client_ip.enabled=true',
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': config.service.tls.certificateArn,
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': '443',
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy':
+        'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      'service.beta.kubernetes.io/aws-load-balancer-backend-protocol': 'tcp',
+    });
+    expect(service.spec.externalTrafficPolicy).toBe('Local');
+  });
+
+  test('Service with TLS and allowPlainHttp: both listeners, TLS only on the TLS port, another policy and port', () => {
+    const config = resolveConfig({
+      project,
+      env: 'prod',
+      overrides: {
+        service: {
+          allowPlainHttp: true,
+          tls: { port: 8443, policy: 'ELBSecurityPolicy-TLS13-1-3-2021-06' },
+        },
+      },
+    });
+    const service = find(manifestObjects(synthesizeFitTechChart(config).manifests), 'Service');
+    expect(service.spec.ports).toEqual([
+      { name: 'https', port: 8443, targetPort: 'http', protocol: 'TCP' },
+      { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+    ]);
+    // Without ssl-ports every port would get TLS: only 8443 is named.
+    expect(service.metadata.annotations).toMatchObject({
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-ports': '8443',
+      'service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy':
+        'ELBSecurityPolicy-TLS13-1-3-2021-06',
+    });
+  });
+
+  test('control FITTECH-TLS-1 (Checkov-style): every production environment of fittech.config.ts has a TLS listener on its Service', () => {
+    const production = Object.keys(project.environments).filter(isProductionEnvironment);
+    expect(production).toEqual(['prod']);
+    for (const env of production) {
+      const config = resolveConfig({ project, env });
+      const service = find(manifestObjects(synthesizeFitTechChart(config).manifests), 'Service');
+      const a = service.metadata.annotations;
+      // The rule, restated over the rendered object: a certificate, a TLS port that is a port of
+      // the Service, a TLS 1.3 policy, and no plain listener unless the config allows it.
+      expect(a['service.beta.kubernetes.io/aws-load-balancer-ssl-cert']).toMatch(/^arn:aws:acm:/);
+      const tlsPorts = a['service.beta.kubernetes.io/aws-load-balancer-ssl-ports'].split(',');
+      const ports = service.spec.ports.map((p: Json) => String(p.port));
+      expect(tlsPorts.every((p: string) => ports.includes(p))).toBe(true);
+      expect(a['service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy']).toMatch(
+        /^ELBSecurityPolicy-TLS13-/,
+      );
+      const plain = ports.filter((p: string) => !tlsPorts.includes(p));
+      expect(plain).toEqual(config.service.allowPlainHttp ? [String(config.service.port)] : []);
+    }
+    // The control can fail: dev has no TLS listener.
+    const dev = find(objects, 'Service').metadata.annotations;
+    expect(dev['service.beta.kubernetes.io/aws-load-balancer-ssl-cert']).toBeUndefined();
+  });
+
   test('NetworkPolicy: ingress only to the API port', () => {
     const policy = find(objects, 'NetworkPolicy');
     expect(policy.spec.policyTypes).toEqual(['Ingress']);
@@ -474,6 +564,20 @@ describe('the other objects', () => {
       `http://${names.service}:${devConfig.service.port}${devConfig.api.healthPath}`,
     );
     expect(testPod.spec.restartPolicy).toBe('Never');
+  });
+
+  test('prod: the helm test Pod calls the Service on its TLS port in plain HTTP (TLS ends at the NLB); NOTES use https:// on the hostname', () => {
+    const { files } = packaged(prodConfig);
+    const rendered = render(files, {}, { includeTests: true });
+    const c = find(rendered.objects, 'Pod', names.testPod).spec.containers[0];
+    expect(c.command.at(-1)).toBe(`http://${names.service}:443${prodConfig.api.healthPath}`);
+    expect(rendered.notes).toContain(
+      `"https://${prodConfig.service.dns.hostname}${prodConfig.api.healthPath}"`,
+    );
+    expect(rendered.notes).toContain(
+      `Point ${prodConfig.service.dns.hostname} at "$LB_HOST": \`fittech-deploy dns\``,
+    );
+    expect(rendered.notes).not.toContain('http://$LB_HOST');
   });
 
   test('NOTES.txt tells how to get the load balancer hostname and health-check it', () => {

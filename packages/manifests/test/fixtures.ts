@@ -9,6 +9,7 @@ import {
   type StandardValues,
   type ValuesOverrides,
 } from '@fittech/manifests';
+import project from '../../../fittech.config';
 
 /** Kubernetes JSON as assertions walk it: any shape. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,7 +17,8 @@ export type Json = any;
 export type Overrides = ValuesOverrides<ApiWorkloadValues & StandardValues>;
 
 export const devConfig: FitTechConfig = resolveConfig({ env: 'dev' });
-export const prodConfig: FitTechConfig = resolveConfig({ env: 'prod' });
+/** The committed project's prod: HTTPS at the load balancer (a certificate is required in prod). */
+export const prodConfig: FitTechConfig = resolveConfig({ project, env: 'prod' });
 export const names = resourceNames(devConfig);
 
 export const DATABASE_URL =

@@ -16,6 +16,7 @@ import {
   devConfig,
   names,
   packaged,
+  prodConfig,
   render,
   VALUE_VARIANTS,
   type Json,
@@ -26,6 +27,9 @@ const helms = helmBinaries();
 console.info(`real Helm in this run: ${helms.map((h) => `${h.version} (${h.source})`).join(', ')}`);
 
 const { files } = packaged(devConfig);
+/** prod of fittech.config.ts: a certificate, so a TLS listener. */
+const prodFiles = packaged(prodConfig).files;
+const SSL_CERT = 'service.beta.kubernetes.io/aws-load-balancer-ssl-cert';
 const KUBE_VERSION = '1.32.0';
 
 function writeChart(dir: string, chartFiles: Readonly<Record<string, string>>): void {
@@ -259,6 +263,41 @@ describe.each(helms.map((h) => [`${h.version} (${h.source})`, h] as const))(
       expect(byKind('Pod')).toEqual([helmSuffixedName(fullname, 'test-health')]);
       for (const o of rendered) expect(o.metadata.name.length).toBeLessThanOrEqual(63);
       expect(byKey(rendered)).toEqual(byKey(render(files, overrides, { release }).objects));
+    });
+
+    test('the prod chart (HTTPS at the NLB): lint passes, template equals our renderer, the TLS annotations cannot be overridden', () => {
+      const prodDir = join(dir, 'prod', names.chart);
+      writeChart(prodDir, prodFiles);
+      const lint = helm.run(['lint', '--strict', prodDir, '--kube-version', KUBE_VERSION]);
+      expect(lint.stdout + lint.stderr).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+      const result = helm.run([
+        'template',
+        names.release,
+        prodDir,
+        '--namespace',
+        names.namespace,
+        '--kube-version',
+        KUBE_VERSION,
+      ]);
+      expect(result.stderr).toBe('');
+      const rendered = parseObjects(result.stdout);
+      expect(byKey(rendered)).toEqual(byKey(render(prodFiles).objects));
+      const service = rendered.find((o) => o.kind === 'Service') as Json;
+      expect(service.spec.ports).toEqual([
+        { name: 'https', port: 443, targetPort: 'http', protocol: 'TCP' },
+      ]);
+      expect(service.metadata.annotations[SSL_CERT]).toBe(prodConfig.service.tls.certificateArn);
+      const override = helm.run([
+        'template',
+        names.release,
+        prodDir,
+        '--kube-version',
+        KUBE_VERSION,
+        '--values',
+        valuesFile('prod-cert-override', { service: { annotations: { [SSL_CERT]: 'arn:x' } } }),
+      ]);
+      expect(override.status).not.toBe(0);
+      expect(namesPath(override.stderr, ['service', 'annotations', SSL_CERT])).toBe(true);
     });
 
     test('as a dependency of an umbrella chart, with global values', () => {

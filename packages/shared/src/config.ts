@@ -9,6 +9,7 @@ import { resourceNames } from './names';
 import { cpuMillis, memoryMiB } from './quantities';
 import { checkCapacity } from './capacity';
 import { podRuleProblems } from './pod-rules';
+import { endpointProblems } from './endpoint';
 
 /** One thing wrong with a configuration: where, what was there, and why it is wrong. */
 export type ConfigProblem = Problem;
@@ -289,6 +290,7 @@ function crossFieldProblems(c: FitTechConfig): ConfigProblem[] {
     }
   }
 
+  problems.push(...endpointProblems(c));
   problems.push(...checkCapacity(c));
   return problems;
 }

@@ -34,6 +34,10 @@ export const DEFAULTS = {
     /** The official image's `redis` user. */
     uid: REDIS_UID,
   },
-  service: { port: 80 },
+  service: {
+    port: 80,
+    /** The TLS listener: port and the NLB security policy (AWS's recommended TLS 1.3 policy). */
+    tls: { port: 443, policy: 'ELBSecurityPolicy-TLS13-1-2-2021-06' },
+  },
   database: { port: 5432, name: 'fittech', username: 'fittech' },
 } as const;

@@ -8,6 +8,7 @@ export {
   dns1123Label,
   port,
   SUPPORTED_KUBERNETES_VERSIONS,
+  TLS_POLICIES,
   type FitTechConfig,
   type FitTechConfigInput,
   type Environment,
@@ -88,3 +89,14 @@ export {
   type PodRulePaths,
   type PodRuleProblem,
 } from './pod-rules';
+export {
+  isProductionEnvironment,
+  serviceListeners,
+  tlsListener,
+  publicHealthUrl,
+  publicBaseUrl,
+  endpointProblems,
+  type Listener,
+  type TlsListener,
+  type EndpointProblem,
+} from './endpoint';

@@ -67,6 +67,35 @@ const iamArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,
   message: 'must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/deploy"',
 });
 
+/**
+ * The TLS security policies of an NLB listener that negotiate TLS 1.3 (and at most down to
+ * TLS 1.2): the first is AWS's recommended default. Older policies (TLS 1.0/1.1) are not offered.
+ */
+export const TLS_POLICIES = [
+  'ELBSecurityPolicy-TLS13-1-2-2021-06',
+  'ELBSecurityPolicy-TLS13-1-2-Res-2021-06',
+  'ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06',
+  'ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06',
+  'ELBSecurityPolicy-TLS13-1-3-2021-06',
+  'ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04',
+  'ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04',
+] as const;
+
+const acmCertificateArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, {
+    message:
+      'must be an ACM certificate ARN such as "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"',
+  });
+
+/** A fully qualified DNS name (lower case, at least two labels, no trailing dot). */
+const dnsName = z
+  .string()
+  .max(253, { message: 'must be at most 253 characters' })
+  .regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, {
+    message: 'must be a fully qualified DNS name in lower case such as "api.example.com"',
+  });
+
 /** An image reference pinned to a tag (never "latest") or a digest. */
 const imageReference = z
   .string()
@@ -220,7 +249,10 @@ export const configSchema = z.strictObject({
 
   service: z
     .strictObject({
-      /** Port of the LoadBalancer Service (the NLB listener). */
+      /**
+       * Port of the plain-HTTP listener of the LoadBalancer Service (the NLB). It is the only
+       * listener without a certificate; with one it stays open only with `allowPlainHttp`.
+       */
       port: port.default(DEFAULTS.service.port),
       /**
        * `in-tree`: the legacy cloud provider creates an NLB from an annotation (no controller needed).
@@ -229,6 +261,50 @@ export const configSchema = z.strictObject({
       loadBalancer: z.enum(['in-tree', 'aws-load-balancer-controller']).default('in-tree'),
       /** NLB target type with the AWS Load Balancer Controller. */
       targetType: z.enum(['instance', 'ip']).default('ip'),
+      /** HTTPS: TLS terminated at the NLB with an ACM certificate (the pods keep serving plain HTTP). */
+      tls: z
+        .strictObject({
+          /**
+           * The ACM certificate of the TLS listener, in `region` (an NLB uses certificates of its
+           * own region only) and issued for `service.dns.hostname`. Without it there is no TLS
+           * listener: a config error in a production environment unless `allowPlainHttp`.
+           */
+          certificateArn: acmCertificateArn.optional(),
+          /** Port of the TLS listener. */
+          port: port.default(DEFAULTS.service.tls.port),
+          /** The NLB's security policy (TLS versions and ciphers): only TLS 1.3 policies are offered. */
+          policy: z.enum(TLS_POLICIES).default(DEFAULTS.service.tls.policy),
+        })
+        .prefault({}),
+      /** The public name of the API. */
+      dns: z
+        .strictObject({
+          /**
+           * The name clients (and the pipeline's health check) use; the certificate must cover it.
+           * Required with a certificate. Without `hostedZoneId`, point it at the load balancer
+           * yourself (an alias or CNAME to the hostname `fittech-deploy endpoint` prints).
+           */
+          hostname: dnsName.optional(),
+          /**
+           * A Route 53 hosted zone holding `hostname`: `fittech-deploy dns` (a pipeline step after
+           * the load balancer exists) then upserts an alias A record to the NLB in it.
+           */
+          hostedZoneId: z
+            .string()
+            .regex(/^Z[A-Z0-9]{1,31}$/, {
+              message: 'must be a Route 53 hosted zone ID such as "Z1R8UBAEXAMPLE"',
+            })
+            .optional(),
+        })
+        .prefault({}),
+      /**
+       * Serve plain HTTP on `port` in a production environment: without a certificate, instead
+       * of HTTPS; with one, next to it (an NLB cannot redirect HTTP to HTTPS, so an open plain
+       * port accepts passwords in clear text). Off: a production environment needs a
+       * certificate, and with a certificate only the TLS listener exists. Environments that are
+       * not production serve plain HTTP without a certificate regardless (dev's seed behaviour).
+       */
+      allowPlainHttp: z.boolean().default(false),
     })
     .prefault({}),
 

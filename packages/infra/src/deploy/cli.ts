@@ -27,6 +27,7 @@ import {
   DEFAULT_TEARDOWN,
   deploy,
   diagnose,
+  dnsRecord,
   endpoint,
   healthUrl,
   healthcheck,
@@ -128,12 +129,26 @@ const COMMANDS: Record<string, CommandSpec> = {
       new Option('--github-output', 'write hostname= and url= to $GITHUB_OUTPUT'),
     ],
   },
-  healthcheck: {
+  dns: {
     description:
-      'GET http://<host>:<service.port><api.healthPath> with retries and exponential backoff',
+      'with service.dns.hostedZoneId: upserts the alias A record service.dns.hostname → the load balancer in Route 53 and waits until it is in sync',
     usesDist: false,
     options: [
-      new Option('--host <host>', "the load balancer's hostname (from the endpoint command)"),
+      new Option(
+        '--host <host>',
+        "the load balancer's hostname (default: waits for it like the endpoint command)",
+      ),
+    ],
+  },
+  healthcheck: {
+    description:
+      'GET https://<service.dns.hostname><api.healthPath> with a certificate, else http://<host>:<service.port><api.healthPath>, with retries and exponential backoff',
+    usesDist: false,
+    options: [
+      new Option(
+        '--host <host>',
+        "the load balancer's hostname (from the endpoint command); unused when the config has service.dns.hostname",
+      ),
       new Option('--url <url>', 'the whole URL instead (e.g. a port-forward)'),
       new Option('--attempts <n>', 'requests at most').default(String(DEFAULT_HEALTH.attempts)),
       new Option('--delay <duration>', 'first wait, doubled after each failure').default('5s'),
@@ -147,7 +162,8 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: [new Option('--timeout <duration>', "helm's timeout").default('5m')],
   },
   deploy: {
-    description: 'kubeconfig, helm-upgrade, rollout, endpoint, healthcheck, helm-test in order',
+    description:
+      'kubeconfig, helm-upgrade, rollout, endpoint, dns, healthcheck, helm-test in order',
     usesDist: true,
     options: IMAGE_OPTIONS(),
   },
@@ -428,6 +444,11 @@ export async function main(argv: readonly string[], deps: CliDependencies): Prom
             () => undefined,
           );
         }
+        break;
+      }
+      case 'dns': {
+        const host = str('host') ?? (await endpoint(ctx));
+        await dnsRecord(ctx, host);
         break;
       }
       case 'healthcheck':

@@ -234,6 +234,48 @@ export function describeLoadBalancers(config: FitTechConfig): Command {
   );
 }
 
+/** Upserts an alias A record `name` → the load balancer in a Route 53 hosted zone (Route 53 is global: no region). */
+export function upsertAliasRecord(
+  hostedZoneId: string,
+  name: string,
+  target: { readonly dnsName: string; readonly hostedZoneId: string },
+): Command {
+  const changeBatch = {
+    Comment: 'fittech-deploy dns: the API hostname to its load balancer',
+    Changes: [
+      {
+        Action: 'UPSERT',
+        ResourceRecordSet: {
+          Name: name,
+          Type: 'A',
+          AliasTarget: {
+            HostedZoneId: target.hostedZoneId,
+            DNSName: target.dnsName,
+            // One simple record: there is nothing to fail over to.
+            EvaluateTargetHealth: false,
+          },
+        },
+      },
+    ],
+  };
+  return command(
+    'aws',
+    'route53',
+    'change-resource-record-sets',
+    '--hosted-zone-id',
+    hostedZoneId,
+    '--change-batch',
+    JSON.stringify(changeBatch),
+    '--output',
+    'json',
+  );
+}
+
+/** Waits (the AWS CLI's waiter: every 30 s, at most 60 times) until a Route 53 change is INSYNC. */
+export function waitForRecordChange(changeId: string): Command {
+  return command('aws', 'route53', 'wait', 'resource-record-sets-changed', '--id', changeId);
+}
+
 export function terraformInit(terraformDir: string): Command {
   return command('terraform', `-chdir=${terraformDir}`, 'init', '-input=false');
 }

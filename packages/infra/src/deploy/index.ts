@@ -16,6 +16,7 @@ export {
   DeployError,
   deploy,
   diagnose,
+  dnsRecord,
   endpoint,
   healthUrl,
   healthcheck,

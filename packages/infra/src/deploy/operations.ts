@@ -7,6 +7,7 @@ import {
   apiEnvironment,
   apiEnvironmentManifest,
   defaultImageRepository,
+  publicHealthUrl,
   resourceNames,
   retry,
   RetryError,
@@ -513,13 +514,97 @@ export async function endpoint(
   }
 }
 
+// ---------------------------------------------------------------- DNS
+
+/** What a dry run assumes `aws elbv2 describe-load-balancers` says of the load balancer's DNS zone. */
+const DRY_RUN_CANONICAL_ZONE = '<canonical-hosted-zone-of-the-load-balancer>';
+
+/**
+ * Points service.dns.hostname at the load balancer: an alias A record,
+ * upserted in the Route 53 hosted zone service.dns.hostedZoneId, then waits
+ * until Route 53 reports the change INSYNC. Terraform cannot make this record:
+ * the NLB exists only once the Service does (after helm upgrade), so the
+ * pipeline makes it right after the load balancer got its hostname. An alias
+ * (not a CNAME) also works at a zone apex and costs no extra DNS lookup.
+ * Without a hosted zone there is nothing to do: the record is yours to make.
+ */
+export async function dnsRecord(ctx: DeployContext, loadBalancerHost: string): Promise<void> {
+  const { config, runner } = ctx;
+  const { hostname, hostedZoneId } = config.service.dns;
+  if (!hostname || !hostedZoneId) {
+    runner.note(
+      hostname
+        ? `no service.dns.hostedZoneId: point ${hostname} at ${loadBalancerHost} yourself (an alias or CNAME record)`
+        : 'no service.dns.hostname in the config: no DNS record to make',
+    );
+    return;
+  }
+  const listed = await mustRun(
+    ctx,
+    k.describeLoadBalancers(config),
+    (code) =>
+      `aws elbv2 describe-load-balancers failed in ${config.region} (exit ${code}): the deploy role needs elasticloadbalancing:DescribeLoadBalancers`,
+    {
+      capture: true,
+      dryRunStdout: JSON.stringify({
+        LoadBalancers: [
+          { DNSName: loadBalancerHost, CanonicalHostedZoneId: DRY_RUN_CANONICAL_ZONE },
+        ],
+      }),
+    },
+  );
+  let balancers: { DNSName?: string; CanonicalHostedZoneId?: string }[];
+  try {
+    balancers = (JSON.parse(listed) as { LoadBalancers?: typeof balancers }).LoadBalancers ?? [];
+  } catch {
+    throw new DeployError('aws elbv2 describe-load-balancers did not print JSON');
+  }
+  const balancer = balancers.find(
+    (lb) => lb.DNSName?.toLowerCase() === loadBalancerHost.toLowerCase(),
+  );
+  if (!balancer?.CanonicalHostedZoneId) {
+    throw new DeployError(
+      `no load balancer in ${config.region} has the DNS name ${loadBalancerHost}: ` +
+        `check the Service's load balancer (${ctx.invocation('endpoint')}); no DNS record was changed.`,
+    );
+  }
+  const changed = await mustRun(
+    ctx,
+    k.upsertAliasRecord(hostedZoneId, hostname, {
+      dnsName: loadBalancerHost,
+      hostedZoneId: balancer.CanonicalHostedZoneId,
+    }),
+    (code) =>
+      `could not upsert the alias record ${hostname} in hosted zone ${hostedZoneId} (exit ${code}): ` +
+      'the deploy role needs route53:ChangeResourceRecordSets on that zone, and the zone must hold the name.',
+    {
+      capture: true,
+      dryRunStdout: '{"ChangeInfo":{"Id":"/change/<change-id>","Status":"PENDING"}}',
+    },
+  );
+  const changeId = (JSON.parse(changed) as { ChangeInfo?: { Id?: string } }).ChangeInfo?.Id;
+  if (!changeId)
+    throw new DeployError('aws route53 change-resource-record-sets printed no ChangeInfo.Id');
+  await mustRun(
+    ctx,
+    k.waitForRecordChange(changeId),
+    (code) =>
+      `Route 53 did not report the change ${changeId} of ${hostname} as INSYNC (exit ${code}); ` +
+      'the record is saved and will propagate: run the health check again later (the deploy role needs route53:GetChange).',
+  );
+  runner.note(`${hostname} → ${loadBalancerHost} (alias A record in hosted zone ${hostedZoneId})`);
+}
+
 /** The context's clock for the retry helper (tests inject one). */
 function clock(ctx: DeployContext) {
   return { ...(ctx.sleep ? { sleep: ctx.sleep } : {}), ...(ctx.now ? { now: ctx.now } : {}) };
 }
 
 export interface HealthOptions {
-  /** The load balancer's hostname; the URL is http://<host>:<service.port><api.healthPath>. */
+  /**
+   * The load balancer's hostname; the URL is http://<host>:<service.port><api.healthPath>,
+   * unless the config has service.dns.hostname: then that name (https:// with a certificate).
+   */
   readonly host?: string;
   /** Overrides the URL entirely (e.g. a port-forward). */
   readonly url?: string;
@@ -536,19 +621,27 @@ export const DEFAULT_HEALTH: Omit<HealthOptions, 'host' | 'url'> = {
   timeoutMs: 5_000,
 };
 
+/**
+ * The health URL as clients reach it (`publicHealthUrl` of @fittech/shared):
+ * `https://<service.dns.hostname>/…` with a certificate, else plain HTTP to the
+ * configured hostname or the load balancer's `host`.
+ */
 export function healthUrl(config: FitTechConfig, host: string): string {
-  return `http://${host}:${config.service.port}${config.api.healthPath}`;
+  return publicHealthUrl(config, host);
 }
 
 /** GETs the health path through the load balancer with retries and backoff. */
 export async function healthcheck(ctx: DeployContext, options: HealthOptions): Promise<number> {
   const { config, runner } = ctx;
-  if (!options.url && !options.host) {
+  const hostname = config.service.dns.hostname;
+  if (!options.url && !options.host && !hostname) {
     throw new DeployError(
-      'healthcheck needs --host <load balancer hostname> (from the endpoint command) or --url',
+      'healthcheck needs --host <load balancer hostname> (from the endpoint command) or --url; ' +
+        'with service.dns.hostname in the config it uses that name',
     );
   }
-  const url = options.url ?? healthUrl(config, options.host!);
+  // A configured hostname is what clients use (and what the certificate is for): the check goes there.
+  const url = options.url ?? healthUrl(config, options.host ?? hostname!);
   const delays = backoffDelays(options.attempts, options.baseDelayMs, options.maxDelayMs);
   const result = await runner.effect(
     `GET ${url} until it answers 2xx: at most ${options.attempts} attempts of ` +
@@ -726,6 +819,7 @@ export async function deploy(ctx: DeployContext, options: DeployOptions = {}): P
   await helmUpgrade(ctx, options);
   await rollout(ctx);
   const host = await endpoint(ctx, options.endpoint);
+  await dnsRecord(ctx, host);
   await healthcheck(ctx, { host, ...(options.health ?? DEFAULT_HEALTH) });
   await helmTest(ctx);
 }

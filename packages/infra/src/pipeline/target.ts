@@ -1,4 +1,10 @@
-import { resourceNames, type Environment, type FitTechConfig } from '@fittech/shared';
+import {
+  publicHealthUrl,
+  resourceNames,
+  serviceListeners,
+  type Environment,
+  type FitTechConfig,
+} from '@fittech/shared';
 import { shellQuote } from '../deploy/command';
 
 /**
@@ -14,8 +20,11 @@ export interface DeployTarget {
   readonly release: string;
   readonly deployment: string;
   readonly service: string;
+  /** The Service's first port: the TLS listener's with a certificate, else the plain one. */
   readonly servicePort: number;
   readonly healthPath: string;
+  /** The health URL as clients reach it (`<load balancer>` stands for the NLB's hostname). */
+  readonly healthUrl: string;
   readonly ecrRepository: string;
   readonly terraformVersion: string;
   /** The role to assume through OIDC, when the config names one. */
@@ -34,8 +43,9 @@ export function deployTarget(config: FitTechConfig): DeployTarget {
     release: names.release,
     deployment: names.deployment,
     service: names.service,
-    servicePort: config.service.port,
+    servicePort: serviceListeners(config)[0]!.port,
     healthPath: config.api.healthPath,
+    healthUrl: publicHealthUrl(config, '<load balancer>'),
     ecrRepository: names.ecrRepository,
     terraformVersion: config.pipeline.terraformVersion,
     ...(config.pipeline.deployRoleArn ? { deployRoleArn: config.pipeline.deployRoleArn } : {}),
@@ -68,7 +78,7 @@ function caseBranch(target: DeployTarget): string {
   const summary =
     `Target ${env}: release ${target.release} (deployment/${target.deployment}, service/${target.service}:${target.servicePort}) ` +
     `in namespace ${target.namespace} on EKS cluster ${target.cluster} in ${target.region}; ` +
-    `image ${target.ecrRepository}; health check http://<load balancer>:${target.servicePort}${target.healthPath}`;
+    `image ${target.ecrRepository}; health check ${target.healthUrl}`;
   const lines = [
     `  ${env})`,
     `    printf '%s\\n' ${outputLines(target).join(' ')} >> "$GITHUB_OUTPUT"`,

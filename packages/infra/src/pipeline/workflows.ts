@@ -371,8 +371,18 @@ function deployWorkflow(
         id: 'endpoint',
         run: cli('endpoint', '--github-output'),
       },
+      ...(Object.values(configs).some((c) => c.service.dns.hostedZoneId)
+        ? [
+            {
+              // The NLB exists only now (the Service made it), so Terraform cannot own this record.
+              name: 'Alias record of the API hostname in Route 53 (environments with service.dns.hostedZoneId)',
+              env: { LB_HOSTNAME: '${{ steps.endpoint.outputs.hostname }}' },
+              run: cli('dns', '--host "$LB_HOSTNAME"'),
+            },
+          ]
+        : []),
       {
-        name: 'Health check through the load balancer (retries with backoff)',
+        name: 'Health check through the load balancer (retries with backoff; https:// on service.dns.hostname with a certificate)',
         env: { LB_HOSTNAME: '${{ steps.endpoint.outputs.hostname }}' },
         run: cli('healthcheck', '--host "$LB_HOSTNAME"'),
       },

@@ -9,6 +9,7 @@ import {
   defaultImageRepository,
   resourceNames,
   terminationGracePeriodSeconds,
+  tlsListener,
   type ApiVariableName,
   type FitTechConfig,
 } from '@fittech/shared';
@@ -62,6 +63,7 @@ const SECRET_PATTERNS: Partial<Record<ApiVariableName, string>> = {
 /** The workload, entirely from the configuration: ports, paths, the environment contract, the sidecar. */
 export function fitTechWorkload(config: FitTechConfig): ApiWithRedisSidecarProps {
   const environment = apiEnvironmentManifest(config);
+  const tls = tlsListener(config);
   const secrets: Record<string, SecretVariable> = {};
   for (const [variable, key] of Object.entries(environment.secretKeys)) {
     const pattern = SECRET_PATTERNS[variable as ApiVariableName];
@@ -95,6 +97,7 @@ export function fitTechWorkload(config: FitTechConfig): ApiWithRedisSidecarProps
       port: config.service.port,
       loadBalancer: config.service.loadBalancer,
       targetType: config.service.targetType,
+      ...(tls ? { tls: { ...tls, plainHttp: config.service.allowPlainHttp } } : {}),
     },
     rollout: API_ROLLOUT,
     migration: { command: API_IMAGE.migrateCommand },

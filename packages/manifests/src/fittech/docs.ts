@@ -1,7 +1,10 @@
 import {
   apiEnvironmentManifest,
+  publicHealthUrl,
   resourceNames,
   secretValueName,
+  serviceListeners,
+  tlsListener,
   type FitTechConfig,
 } from '@fittech/shared';
 import type { ChartMetadata } from '../chart/helm-chart';
@@ -15,6 +18,20 @@ export function fitTechNotes(config: FitTechConfig): string {
   const jsonpath = "'{.status.loadBalancer.ingress[0].hostname}'";
   const secretKeys = Object.values(apiEnvironmentManifest(config).secretKeys);
   const firstSecret = secretKeys[0] === undefined ? undefined : secretValueName(secretKeys[0]);
+  const tls = tlsListener(config);
+  let number = 2;
+  const step = () => ++number;
+  const dnsStep = (c: FitTechConfig): string[] => {
+    const { hostname, hostedZoneId } = c.service.dns;
+    if (!hostname) return [];
+    return [
+      `${step()}. Point ${hostname} at "$LB_HOST": ` +
+        (hostedZoneId
+          ? `\`fittech-deploy dns\` (a step of the pipeline) upserts an alias A record in Route 53 hosted zone ${hostedZoneId}.`
+          : 'an alias (or CNAME) record at your DNS provider.'),
+      '',
+    ];
+  };
   return [
     `The ${config.project} API is installed as release {{ .Release.Name }} in namespace ${ns}.`,
     '',
@@ -25,10 +42,11 @@ export function fitTechNotes(config: FitTechConfig): string {
     `     LB_HOST=$(kubectl --namespace ${ns} get service ${fullname} --output jsonpath=${jsonpath})`,
     '     echo "$LB_HOST"',
     '',
-    '3. Health-check it (DNS and target registration can take a few more minutes):',
-    `     curl --fail --retry 30 --retry-delay 10 --retry-all-errors "http://$LB_HOST:${config.service.port}${config.api.healthPath}"`,
+    ...dnsStep(config),
+    `${step()}. Health-check it${tls ? ' over HTTPS' : ''} (DNS and target registration can take a few more minutes):`,
+    `     curl --fail --retry 30 --retry-delay 10 --retry-all-errors "${publicHealthUrl(config, '$LB_HOST')}"`,
     '',
-    '4. Run the chart test (calls the health path through the Service from inside the cluster):',
+    `${step()}. Run the chart test (calls the health path through the Service from inside the cluster):`,
     `     helm test {{ .Release.Name }} --namespace ${ns}`,
     ...(firstSecret
       ? [
@@ -100,7 +118,7 @@ export function fitTechReadme(
     `- Deployment: the \`api\` container and \`redis\` as a native sidecar (127.0.0.1:${config.redis.port}, no persistence, ${config.redis.maxMemoryMiB} MB allkeys-lru).`,
     '  Rolling update that never drops below the replica count; pods spread over zones and nodes (`topologySpreadConstraints`);',
     '  `replicas` is left to the HPA when autoscaling is enabled.',
-    `- Service: type LoadBalancer (an NLB) on port ${config.service.port} → the \`http\` port; \`service.annotations\` adds annotations.`,
+    `- Service: type LoadBalancer (an NLB) ${listenersText(config)} → the \`http\` port; \`service.annotations\` adds annotations.`,
     '- ServiceAccount (no token mounted), ConfigMap, PodDisruptionBudget (maxUnavailable 1), NetworkPolicy (ingress to `http` only),',
     '  HorizontalPodAutoscaler (when `autoscaling.enabled`).',
     "- Hook Job (pre-install, pre-upgrade): the API image's migrate command with the API's environment.",
@@ -112,4 +130,16 @@ export function fitTechReadme(
     '',
     valuesTable,
   ].join('\n');
+}
+
+/** The Service's listeners in words, for the README. */
+function listenersText(config: FitTechConfig): string {
+  const tls = tlsListener(config);
+  return serviceListeners(config)
+    .map((l) =>
+      l.tls
+        ? `with TLS on port ${l.port} (ACM certificate ${tls!.certificateArn}, policy ${tls!.policy}; TLS ends at the NLB)`
+        : `on plain HTTP port ${l.port}`,
+    )
+    .join(' and ');
 }

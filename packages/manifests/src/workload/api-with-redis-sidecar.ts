@@ -17,7 +17,7 @@ import {
 } from './redis-sidecar';
 import { apiDeployment } from './deployment';
 import { emptyDir } from './security';
-import { loadBalancerService, SERVICE_DEFAULTS } from './service';
+import { loadBalancerService, servicePorts } from './service';
 import type { ApiWorkloadValues } from './values';
 
 export type { ApiWithRedisSidecarProps } from './props';
@@ -184,7 +184,8 @@ export class ApiWithRedisSidecar extends Construct {
       });
     }
     if (props.healthTest !== false) {
-      const port = props.service?.port ?? SERVICE_DEFAULTS.port;
+      // Inside the cluster every Service port is plain HTTP (TLS ends at the NLB): the first one.
+      const port = servicePorts(props.service)[0]!.port;
       this.testPod = healthTestPod(this, 'HealthTest', {
         options: props.healthTest ?? {},
         name: chart.fullname('test-health'),

@@ -84,6 +84,27 @@ export interface LoadBalancerOptions {
   readonly loadBalancer?: 'in-tree' | 'aws-load-balancer-controller';
   /** NLB target type with the AWS Load Balancer Controller. @default "ip" */
   readonly targetType?: 'ip' | 'instance';
+  /**
+   * A TLS listener terminated at the NLB with an ACM certificate, forwarding to
+   * the pods' plain `http` port. With it, the plain-HTTP listener on `port`
+   * exists only with `tls.plainHttp`. @default - no TLS: plain HTTP on `port`
+   */
+  readonly tls?: LoadBalancerTlsOptions;
+}
+
+export interface LoadBalancerTlsOptions {
+  /** The ACM certificate (in the load balancer's region). */
+  readonly certificateArn: string;
+  /** Port of the TLS listener. @default 443 */
+  readonly port?: number;
+  /** The NLB security policy. @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
+  readonly policy?: string;
+  /**
+   * Keep the plain-HTTP listener on `port` next to the TLS one. An NLB cannot
+   * redirect to HTTPS, so an open plain port serves the API in clear text.
+   * @default false
+   */
+  readonly plainHttp?: boolean;
 }
 
 export interface MigrationOptions {
