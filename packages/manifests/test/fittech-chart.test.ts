@@ -4,6 +4,7 @@ import {
   APP_VERSION,
   REDIS_UID,
   apiEnvironmentManifest,
+  autoscalingMaxReplicas,
   isProductionEnvironment,
   resolveConfig,
   selectorLabels,
@@ -646,6 +647,20 @@ describe('templates render what the construct synthesizes, for any values and an
       target: { type: 'Utilization', averageUtilization: 60 },
     });
     expect(find(rendered, 'Deployment').spec.replicas).toBeUndefined();
+  });
+
+  test('the HPA’s default maximum is the one the capacity check held to nodeGroup.maxSize', () => {
+    // The chart's autoscaling.maxReplicas defaults to api.maxReplicas, else 2 × api.replicas.
+    expect(render(base, { autoscaling: { enabled: true } }).values).toMatchObject({
+      autoscaling: { maxReplicas: autoscalingMaxReplicas(devConfig) },
+    });
+    expect(autoscalingMaxReplicas(devConfig)).toBe(2 * devConfig.api.replicas);
+    const config = resolveConfig({ env: 'dev', overrides: { api: { maxReplicas: 7 } } });
+    const hpa = find(
+      render(packaged(config).files, { autoscaling: { enabled: true } }).objects,
+      'HorizontalPodAutoscaler',
+    );
+    expect(hpa.spec.maxReplicas).toBe(7);
   });
 
   test('a digest pins the image instead of the tag, in the Deployment and the Job', () => {

@@ -1,5 +1,6 @@
 import type { FitTechConfig } from './schema';
 import { cpuMillis, memoryMiB } from './quantities';
+import { DEFAULTS } from './defaults';
 
 /**
  * Synth-time capacity check: will the API's pods schedule on the node group?
@@ -214,8 +215,19 @@ function place(
 }
 
 /**
- * Will the API's release schedule on `nodeGroup.desiredSize` nodes of the
- * instance type? At its peak a release runs `api.replicas` + maxSurge API pods
+ * The HorizontalPodAutoscaler's maximum: `api.maxReplicas`, else twice
+ * `api.replicas` (at most DEFAULTS.api.maxReplicas). The chart's
+ * `autoscaling.maxReplicas` defaults to it, and the capacity check holds it
+ * to `nodeGroup.maxSize` nodes.
+ */
+export function autoscalingMaxReplicas(c: FitTechConfig): number {
+  return c.api.maxReplicas ?? Math.min(DEFAULTS.api.maxReplicas, 2 * c.api.replicas);
+}
+
+/**
+ * Will the API's release schedule on `nodes` nodes of the instance type
+ * (default `nodeGroup.desiredSize`) with `replicas` replicas (default
+ * `api.replicas`)? At its peak a release runs replicas + maxSurge API pods
  * (each api + redis sidecar) and the migration Job's pod, next to the system
  * pods on every node. Returns `{ unknownType }` for a type missing from
  * INSTANCE_TYPES.
@@ -224,6 +236,7 @@ export function capacityReport(
   c: FitTechConfig,
   instanceType: string = c.nodeGroup.instanceTypes[0]!,
   nodes: number = c.nodeGroup.desiredSize,
+  replicas: number = c.api.replicas,
 ): CapacityReport | { unknownType: string } {
   const spec = INSTANCE_TYPES[instanceType];
   if (!spec) return { unknownType: instanceType };
@@ -237,7 +250,7 @@ export function capacityReport(
     cpuMillis: cpuMillis(c.api.resources.requests.cpu),
     memoryMiB: memoryMiB(c.api.resources.requests.memory),
   };
-  const apiPodsNeeded = c.api.replicas + API_ROLLOUT.maxSurge;
+  const apiPodsNeeded = replicas + API_ROLLOUT.maxSurge;
   const free = freeRoomPerNode(perNode, nodes);
   const api = usage(apiPod);
   const migration = usage(migrationPod);
@@ -291,23 +304,33 @@ function knownTypesList(): string {
 }
 
 /** Smallest node count (up to a sane bound) at which the release fits, if any. */
-function nodesNeeded(c: FitTechConfig, instanceType: string, from: number): number | undefined {
-  for (let nodes = from + 1; nodes <= from + c.api.replicas + 10; nodes++) {
-    const report = capacityReport(c, instanceType, nodes);
+function nodesNeeded(
+  c: FitTechConfig,
+  instanceType: string,
+  from: number,
+  replicas: number,
+): number | undefined {
+  for (let nodes = from + 1; nodes <= from + replicas + 10; nodes++) {
+    const report = capacityReport(c, instanceType, nodes, replicas);
     if (!('unknownType' in report) && report.fits) return nodes;
   }
   return undefined;
 }
 
 /** The smallest type of the same family on which the release fits with the same node count. */
-function largerTypeThatFits(c: FitTechConfig, instanceType: string, nodes: number) {
+function largerTypeThatFits(
+  c: FitTechConfig,
+  instanceType: string,
+  nodes: number,
+  replicas: number,
+) {
   const family = instanceType.split('.')[0];
   return Object.entries(INSTANCE_TYPES)
     .filter(([name]) => name.split('.')[0] === family && name !== instanceType)
     .sort(([, a], [, b]) => a.vcpu - b.vcpu || a.memoryMiB - b.memoryMiB)
     .map(([name]) => name)
     .find((name) => {
-      const report = capacityReport(c, name, nodes);
+      const report = capacityReport(c, name, nodes, replicas);
       return !('unknownType' in report) && report.fits;
     });
 }
@@ -349,55 +372,113 @@ function whatRunsOut(r: CapacityReport): string {
 }
 
 /**
- * Problems (empty when the API fits) in the shape of the config's other
- * errors. The node group may launch any of its instance types, so each one
- * must hold the release on `desiredSize` nodes.
+ * A replica count to hold to the node group: the configured replicas on
+ * `desiredSize` nodes, or a maximum (the HPA's, or a count given at deploy
+ * time) on `maxSize` nodes, as many as the Cluster Autoscaler may add.
  */
-export function checkCapacity(c: FitTechConfig): CapacityProblem[] {
-  const problems: CapacityProblem[] = [];
-  const reports: CapacityReport[] = [];
-  c.nodeGroup.instanceTypes.forEach((instanceType, i) => {
-    const report = capacityReport(c, instanceType);
-    if ('unknownType' in report) {
-      problems.push({
-        path: `nodeGroup.instanceTypes[${i}]`,
-        value: instanceType,
-        message:
-          'is not an instance type the capacity check knows, so it cannot tell whether the API fits; ' +
-          `use one of ${knownTypesList()} — or add its vCPUs, memory and ENI limits to INSTANCE_TYPES in packages/shared/src/capacity.ts`,
-      });
-    } else reports.push(report);
-  });
-  const failing = reports.find((r) => !r.fits);
-  if (problems.length > 0 || !failing) return problems;
+export interface ReplicaDemand {
+  /** Where the count comes from, the problem's path: `api.maxReplicas`, `--set replicaCount`, … */
+  readonly path: string;
+  readonly replicas: number;
+  /** `desiredSize`: the nodes the group starts with; `maxSize`: the most it may grow to. */
+  readonly nodes: 'desiredSize' | 'maxSize';
+  /** The count in words, for the message. @default "<replicas> replicas" */
+  readonly subject?: string;
+}
 
-  const r = failing;
+/** The unknown instance types of the node group, as problems. */
+function unknownTypeProblems(c: FitTechConfig): CapacityProblem[] {
+  return c.nodeGroup.instanceTypes.flatMap((instanceType, i) =>
+    INSTANCE_TYPES[instanceType]
+      ? []
+      : [
+          {
+            path: `nodeGroup.instanceTypes[${i}]`,
+            value: instanceType,
+            message:
+              'is not an instance type the capacity check knows, so it cannot tell whether the API fits; ' +
+              `use one of ${knownTypesList()} — or add its vCPUs, memory and ENI limits to INSTANCE_TYPES in packages/shared/src/capacity.ts`,
+          },
+        ],
+  );
+}
+
+/**
+ * Whether `demand.replicas` API pods (plus the surge and the migration Job's
+ * pod) fit the node group; a problem with the numbers and the smallest fixes
+ * when they do not. The node group may launch any of its instance types, so
+ * each one must hold them. Unknown instance types give no answer here (see
+ * checkCapacity).
+ */
+export function checkReplicas(c: FitTechConfig, demand: ReplicaDemand): CapacityProblem[] {
+  const nodeCount = c.nodeGroup[demand.nodes];
+  const reports = c.nodeGroup.instanceTypes
+    .map((type) => capacityReport(c, type, nodeCount, demand.replicas))
+    .filter((r): r is CapacityReport => !('unknownType' in r));
+  const r = reports.find((report) => !report.fits);
+  if (!r) return [];
+
+  const atMax = demand.nodes === 'maxSize';
   const which =
     c.nodeGroup.instanceTypes.length > 1
       ? ` (the node group may launch any of nodeGroup.instanceTypes, so each must fit; ${r.instanceType} does not)`
       : '';
   const fixes: string[] = [];
-  const nodes = nodesNeeded(c, r.instanceType, r.nodes);
+  const nodes = nodesNeeded(c, r.instanceType, r.nodes, demand.replicas);
   if (nodes !== undefined) {
     fixes.push(
-      `raise nodeGroup.desiredSize to ${nodes}${nodes > c.nodeGroup.maxSize ? ` (and nodeGroup.maxSize with it)` : ''}`,
+      atMax
+        ? `raise nodeGroup.maxSize to ${nodes}`
+        : `raise nodeGroup.desiredSize to ${nodes}${nodes > c.nodeGroup.maxSize ? ` (and nodeGroup.maxSize with it)` : ''}`,
     );
   }
-  const larger = largerTypeThatFits(c, r.instanceType, r.nodes);
+  const larger = largerTypeThatFits(c, r.instanceType, r.nodes, demand.replicas);
   if (larger) fixes.push(`use a larger instance type such as ${larger}`);
-  fixes.push('lower api.replicas or the containers’ resource requests');
+  // The most replicas these nodes hold: the API pods that fit, less the surge.
+  const most = r.migrationPodFits ? r.apiPodsThatFit - API_ROLLOUT.maxSurge : 0;
+  fixes.push(
+    atMax && most >= 1
+      ? `lower ${demand.path} to ${most} (the most these nodes hold) or the containers’ resource requests`
+      : `lower ${demand.path} or the containers’ resource requests`,
+  );
   const total = r.apiPodsNeeded + 1;
+  const subject = demand.subject ?? plural(demand.replicas, 'replica');
+  const room = `have room for ${total - r.podsShort === 0 ? 'none' : total - r.podsShort} of these ${total} pods next to the system pods — ${plural(r.podsShort, 'pod')} short`;
+  const pods =
+    `${plural(r.apiPodsNeeded, 'API pod')} (${subject} + ${API_ROLLOUT.maxSurge} surge during a rolling update; ` +
+    `${r.apiPod.cpuMillis}m CPU and ${r.apiPod.memoryMiB} MiB each, api + redis) ` +
+    `and the migration Job's pod (${r.migrationPod.cpuMillis}m, ${r.migrationPod.memoryMiB} MiB)`;
+  const message = atMax
+    ? `does not fit the node group even at nodeGroup.maxSize${which}: at its peak the release runs ${pods}, ` +
+      `but ${r.nodes} × ${r.instanceType} (nodeGroup.maxSize: the most nodes the Cluster Autoscaler may add) ${room}. `
+    : `does not fit the node group${which}: at its peak a release runs ${pods}, but ${r.nodes} × ${r.instanceType} ${room}. `;
   return [
     {
-      path: 'api.replicas',
-      value: c.api.replicas,
-      message:
-        `does not fit the node group${which}: at its peak a release runs ${plural(r.apiPodsNeeded, 'API pod')} ` +
-        `(${c.api.replicas} replicas + ${API_ROLLOUT.maxSurge} surge during a rolling update; ${r.apiPod.cpuMillis}m CPU and ${r.apiPod.memoryMiB} MiB each, api + redis) ` +
-        `and the migration Job's pod (${r.migrationPod.cpuMillis}m, ${r.migrationPod.memoryMiB} MiB), ` +
-        `but ${r.nodes} × ${r.instanceType} have room for ${total - r.podsShort === 0 ? 'none' : total - r.podsShort} of these ${total} pods next to the system pods — ${plural(r.podsShort, 'pod')} short. ` +
-        `On these nodes ${whatRunsOut(r)}. ` +
-        `To fix it, ${fixes.join(', or ')}`,
+      path: demand.path,
+      value: demand.replicas,
+      message: `${message}On these nodes ${whatRunsOut(r)}. To fix it, ${fixes.join(', or ')}`,
     },
+  ];
+}
+
+/**
+ * Problems (empty when the API fits) in the shape of the config's other
+ * errors: `api.replicas` must fit `desiredSize` nodes, and the
+ * HorizontalPodAutoscaler's maximum (`api.maxReplicas`, the chart's
+ * `autoscaling.maxReplicas` default) must fit `maxSize` nodes — each with the
+ * rolling update's surge and the migration Job's pod.
+ */
+export function checkCapacity(c: FitTechConfig): CapacityProblem[] {
+  const unknown = unknownTypeProblems(c);
+  if (unknown.length > 0) return unknown;
+  const maxReplicas = autoscalingMaxReplicas(c);
+  return [
+    ...checkReplicas(c, { path: 'api.replicas', replicas: c.api.replicas, nodes: 'desiredSize' }),
+    ...checkReplicas(c, {
+      path: 'api.maxReplicas',
+      replicas: maxReplicas,
+      nodes: 'maxSize',
+      subject: `${plural(maxReplicas, 'replica')} at the autoscaler's maximum${c.api.maxReplicas === undefined ? ', by default 2 × api.replicas,' : ''}`,
+    }),
   ];
 }

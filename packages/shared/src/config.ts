@@ -258,6 +258,13 @@ function crossFieldProblems(c: FitTechConfig): ConfigProblem[] {
       `must not exceed nodeGroup.desiredSize (${ng.desiredSize})`,
     );
 
+  if (c.api.maxReplicas !== undefined && c.api.maxReplicas < c.api.replicas)
+    add(
+      'api.maxReplicas',
+      c.api.maxReplicas,
+      `must not be below api.replicas (${c.api.replicas}): the autoscaler's minimum is api.replicas`,
+    );
+
   for (const container of ['api', 'redis'] as const) {
     const r = c[container].resources;
     if (cpuMillis(r.requests.cpu) > cpuMillis(r.limits.cpu)) {

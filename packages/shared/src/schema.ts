@@ -186,6 +186,12 @@ export const configSchema = z.strictObject({
         .min(1)
         .max(DEFAULTS.api.maxReplicas)
         .default(DEFAULTS.api.replicas),
+      /**
+       * The HorizontalPodAutoscaler's maximum (the Helm value `autoscaling.maxReplicas` defaults to
+       * this); with the rolling update's surge and the migration Job it must fit `nodeGroup.maxSize`
+       * nodes. Default: 2 × `replicas` (at most 100).
+       */
+      maxReplicas: z.number().int().min(1).max(DEFAULTS.api.maxReplicas).optional(),
       /** Liveness path: depends on nothing but the process. */
       healthPath: httpPath.default(DEFAULTS.api.healthPath),
       /** Readiness path: checks PostgreSQL (and reports the cache). */

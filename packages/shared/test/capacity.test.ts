@@ -1,5 +1,6 @@
 import {
   allocatable,
+  autoscalingMaxReplicas,
   capacityReport,
   ConfigError,
   INSTANCE_TYPES,
@@ -127,8 +128,12 @@ describe('the seed’s failure: three replicas on two t3.micro nodes', () => {
   });
 
   it('accepts exactly the fixes the message proposes', () => {
+    // The autoscaler's maximum kept at the replicas: only the fix under test decides.
     expect(() =>
-      resolveConfig({ env: 'dev', overrides: { ...nodes('t3.micro', 7), api: { replicas: 3 } } }),
+      resolveConfig({
+        env: 'dev',
+        overrides: { ...nodes('t3.micro', 7), api: { replicas: 3, maxReplicas: 3 } },
+      }),
     ).not.toThrow();
     expect(() =>
       resolveConfig({ env: 'dev', overrides: { ...nodes('t3.micro', 6), api: { replicas: 3 } } }),
@@ -223,8 +228,9 @@ describe('refusals by resource', () => {
       },
       api: { replicas: 3 },
     });
-    expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]!.message).toContain('each must fit; t3.micro does not');
+    const problems = error.problems.filter((p) => p.path === 'api.replicas');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toContain('each must fit; t3.micro does not');
   });
 });
 
@@ -248,5 +254,76 @@ describe('an unknown instance type', () => {
     );
     expect(problem!.message).toContain('c6i');
     expect(problem!.message).toContain('INSTANCE_TYPES');
+  });
+});
+
+describe('the autoscaler’s maximum must fit nodeGroup.maxSize nodes (issue 15)', () => {
+  // dev defaults: 2 replicas on t3.medium nodes, desiredSize 2, maxSize 3.
+  const error = () => refusal({ api: { replicas: 2, maxReplicas: 40 } });
+
+  it('refuses api.maxReplicas beyond what maxSize nodes hold, with the numbers', () => {
+    const problems = error().problems;
+    expect(problems.map((p) => [p.path, p.value])).toEqual([['api.maxReplicas', 40]]);
+    const { message } = problems[0]!;
+    expect(message).toContain('does not fit the node group even at nodeGroup.maxSize');
+    expect(message).toContain(
+      "41 API pods (40 replicas at the autoscaler's maximum + 1 surge during a rolling update",
+    );
+    expect(message).toContain("and the migration Job's pod (100m, 128 MiB)");
+    expect(message).toContain(
+      '3 × t3.medium (nodeGroup.maxSize: the most nodes the Cluster Autoscaler may add) have room for 34 of these 42 pods',
+    );
+    expect(message).toContain('CPU runs out first');
+    expect(message).toContain('the release requests 6250m (41 × 150m + 100m) — 1035m short');
+    expect(message).toContain(
+      'raise nodeGroup.maxSize to 4, or use a larger instance type such as t3.xlarge, or lower api.maxReplicas to 32 (the most these nodes hold)',
+    );
+  });
+
+  it('accepts exactly the fixes it proposes, and not one replica more', () => {
+    const ok = (overrides: ConfigOverrides) => () => resolveConfig({ env: 'dev', overrides });
+    expect(ok({ api: { replicas: 2, maxReplicas: 32 } })).not.toThrow();
+    expect(ok({ api: { replicas: 2, maxReplicas: 33 } })).toThrow(/api\.maxReplicas/);
+    expect(ok({ api: { replicas: 2, maxReplicas: 40 }, nodeGroup: { maxSize: 4 } })).not.toThrow();
+    expect(
+      ok({ api: { replicas: 2, maxReplicas: 40 }, nodeGroup: { instanceTypes: ['t3.xlarge'] } }),
+    ).not.toThrow();
+  });
+
+  it('checks the chart’s default maximum, 2 × api.replicas, when api.maxReplicas is not set', () => {
+    const sized = (replicas: number) => ({
+      api: { replicas },
+      nodeGroup: { desiredSize: 3, maxSize: 3 },
+    });
+    expect(() => resolveConfig({ env: 'dev', overrides: sized(16) })).not.toThrow();
+    const [problem, ...others] = refusal(sized(17)).problems;
+    expect(others).toEqual([]);
+    expect(problem!.path).toBe('api.maxReplicas');
+    expect(problem!.value).toBe(34);
+    expect(problem!.message).toContain(
+      "35 API pods (34 replicas at the autoscaler's maximum, by default 2 × api.replicas, + 1 surge",
+    );
+    // api.replicas itself still fits the 3 nodes it starts with.
+    expect(
+      resolveConfig({
+        env: 'dev',
+        overrides: { ...sized(17), api: { replicas: 17, maxReplicas: 17 } },
+      }).api.replicas,
+    ).toBe(17);
+  });
+
+  it('refuses a maximum below api.replicas (the autoscaler’s minimum)', () => {
+    expect(refusal({ api: { replicas: 3, maxReplicas: 2 } }).problems).toContainEqual(
+      expect.objectContaining({ path: 'api.maxReplicas', value: 2 }),
+    );
+  });
+
+  it('the committed environments fit: dev up to 4 replicas on 3 t3.medium, prod up to 6 on 6 m6i.large', () => {
+    for (const env of ['dev', 'prod']) {
+      const config = resolveConfig({ project, env });
+      const max = autoscalingMaxReplicas(config);
+      const r = capacityReport(config, undefined, config.nodeGroup.maxSize, max);
+      expect('fits' in r && r.fits).toBe(true);
+    }
   });
 });

@@ -5,6 +5,7 @@ import {
   REDIS_UID,
   apiEnvironment,
   apiEnvironmentManifest,
+  autoscalingMaxReplicas,
   chartName,
   defaultImageRepository,
   resourceNames,
@@ -109,6 +110,8 @@ export function fitTechValues(config: FitTechConfig): ValuesDefinition<ApiWorklo
   return apiWorkloadValues(fitTechWorkload(config), {
     image: { repository: defaultImageRepository(config), tag: config.api.imageTag },
     replicaCount: config.api.replicas,
+    // The maximum the capacity check held to nodeGroup.maxSize nodes.
+    autoscaling: { maxReplicas: autoscalingMaxReplicas(config) },
     resources: { api: config.api.resources, redis: config.redis.resources },
   });
 }
