@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
+  checkReplicas,
   ConfigError,
   readOverridesFile,
   resolveConfig,
@@ -492,6 +493,172 @@ describe('helm-upgrade: secrets only through a private values file', () => {
     expect(withAccount.stdout).toContain(
       `image.repository=210987654321.dkr.ecr.${config.region}.amazonaws.com/${n.ecrRepository} image.tag=${config.api.imageTag}`,
     );
+  });
+});
+
+describe('helm-upgrade and deploy: chart values given at deploy time (--values, --set)', () => {
+  const config = resolveConfig({ project, env: 'dev' });
+  const n = resourceNames(config);
+  const env = { SECRET_KEY, DATABASE_URL };
+  /** The values file helm upgrade received (read while it exists). */
+  const capturing = () => {
+    const seen: { values?: Record<string, unknown> } = {};
+    const runner = new ScriptedRunner((cmd) => {
+      if (cmd.args[0] === 'upgrade') {
+        seen.values = JSON.parse(readFileSync(cmd.args[cmd.args.indexOf('--values') + 1]!, 'utf8'));
+      }
+      return undefined;
+    });
+    return { runner, seen };
+  };
+
+  it('passes values that fit to helm lint and helm upgrade inside the private values file, --set after --values', async () => {
+    const file = join(dir, 'scale.yaml');
+    writeFileSync(file, 'replicaCount: 1\npodAnnotations:\n  team: "orders: checkout"\n');
+    const { runner, seen } = capturing();
+    const run = await runCli(
+      [
+        'helm-upgrade',
+        '--env',
+        'dev',
+        '--registry',
+        REGISTRY,
+        '--values',
+        file,
+        '--set',
+        'replicaCount=3',
+        '--set',
+        'autoscaling.enabled=true,autoscaling.maxReplicas=4',
+      ],
+      { runner, env },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(seen.values).toEqual({
+      replicaCount: 3,
+      podAnnotations: { team: 'orders: checkout' },
+      autoscaling: { enabled: true, maxReplicas: 4 },
+      image: { repository: `${REGISTRY}/${n.ecrRepository}`, tag: config.api.imageTag },
+      secrets: { databaseUrl: DATABASE_URL, secretKey: SECRET_KEY },
+    });
+    expect(runner.lines.filter((l) => l.startsWith('helm ')).map((l) => l.split(' ')[1])).toEqual([
+      'lint',
+      'upgrade',
+    ]);
+  });
+
+  it('the dry run shows each value given and where it came from', async () => {
+    const run = await runCli(
+      [
+        'helm-upgrade',
+        '--env',
+        'dev',
+        '--registry',
+        REGISTRY,
+        '--dry-run',
+        '--set',
+        'replicaCount=3',
+      ],
+      { env },
+    );
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('\n#   replicaCount=3 (--set)\n');
+  });
+
+  it('refuses --set replicaCount beyond what nodeGroup.maxSize nodes hold, before running anything, with the rule synth applies', async () => {
+    const replicas = 50;
+    for (const command of ['helm-upgrade', 'deploy']) {
+      const runner = new ScriptedRunner();
+      const run = await runCli(
+        [command, '--env', 'dev', '--registry', REGISTRY, '--set', `replicaCount=${replicas}`],
+        { runner, env },
+      );
+      expect(run.status).toBe(1);
+      expect(runner.lines).toEqual([]);
+      const [problem] = checkReplicas(config, {
+        path: '--set replicaCount',
+        replicas,
+        nodes: 'maxSize',
+      });
+      expect(problem).toBeDefined();
+      expect(run.stderr).toContain(
+        `Invalid release values for env "dev" (given at deploy time) (1 problem):\n  - --set replicaCount: ${problem!.message}`,
+      );
+      expect(run.stderr).toContain(
+        `${config.nodeGroup.maxSize} × ${config.nodeGroup.instanceTypes[0]} (nodeGroup.maxSize`,
+      );
+      expect(run.stderr).toContain('Nothing was installed');
+    }
+  });
+
+  it('holds autoscaling.maxReplicas from a values file, and requests given with --set, to the same rule', async () => {
+    const file = join(dir, 'hpa.yaml');
+    writeFileSync(file, 'autoscaling:\n  enabled: true\n  maxReplicas: 60\n');
+    const tooMany = await runCli(
+      ['helm-upgrade', '--env', 'dev', '--registry', REGISTRY, '--dry-run', '-f', file],
+      { env },
+    );
+    expect(tooMany.status).toBe(1);
+    expect(tooMany.stderr).toContain(
+      `  - autoscaling.maxReplicas (--values ${file}): does not fit the node group even at nodeGroup.maxSize`,
+    );
+    // The default replica count, but pods four times the size the config gives them.
+    const bigger = await runCli(
+      [
+        'helm-upgrade',
+        '--env',
+        'dev',
+        '--registry',
+        REGISTRY,
+        '--dry-run',
+        '--set',
+        'resources.api.requests.memory=3Gi',
+      ],
+      { env },
+    );
+    expect(bigger.status).toBe(1);
+    expect(bigger.stderr).toContain(
+      "  - replicaCount (the chart's default, api.replicas): does not fit the node group even at nodeGroup.maxSize",
+    );
+    expect(bigger.stderr).toContain('MiB each, api + redis');
+  });
+
+  it('refuses image and secrets values, malformed --set and values the rule cannot read, naming each', async () => {
+    const cases: [string[], string][] = [
+      [
+        ['--set', 'secrets.secretKey=x'],
+        '--set secrets.secretKey: cannot be given here: secrets come only from the environment',
+      ],
+      [
+        ['--set', 'image.tag=v2'],
+        '--set image.tag: cannot be given here: the image comes from --registry, --image-tag and --image-digest',
+      ],
+      [['--set', 'replicaCount'], '--set replicaCount: must be key=value'],
+      [['--set', 'tolerations[0].key=a'], 'uses list indexes, braces or escapes'],
+      [
+        ['--set', 'replicaCount=two'],
+        '--set replicaCount: must be a whole number of at least 1 (got "two")',
+      ],
+      [
+        ['--set', 'resources.redis.requests.cpu=lots'],
+        '--set resources.redis.requests.cpu: must be a quantity such as "250m" (got "lots")',
+      ],
+      [['--values', join(dir, 'missing.yaml')], 'cannot be read'],
+    ];
+    for (const [args, message] of cases) {
+      const runner = new ScriptedRunner();
+      const run = await runCli(['helm-upgrade', '--env', 'dev', '--registry', REGISTRY, ...args], {
+        runner,
+        env,
+      });
+      expect({ args, status: run.status }).toEqual({ args, status: 1 });
+      expect(run.stderr).toContain(message);
+      expect(runner.lines).toEqual([]);
+    }
+    const list = join(dir, 'list.yaml');
+    writeFileSync(list, '- replicaCount: 3\n');
+    const notMapping = await runCli(['helm-upgrade', '--env', 'dev', '--values', list], { env });
+    expect(notMapping.stderr).toContain(`--values ${list}: must be a YAML mapping of chart values`);
   });
 });
 

@@ -81,7 +81,7 @@ export {
   type NodeAllocatable,
   type CapacityReport,
 } from './capacity';
-export { cpuMillis, memoryMiB } from './quantities';
+export { CPU_QUANTITY, MEMORY_QUANTITY, cpuMillis, memoryMiB } from './quantities';
 export { STAMP_FILE, configHash, synthStamp, type SynthStamp } from './stamp';
 export { OVERRIDES_SCHEMA_FILE, overridesJsonSchema } from './json-schema';
 export { retry, RetryError, exponentialBackoff, sleep, type RetryOptions } from './retry';

@@ -1,3 +1,8 @@
+/** A CPU quantity the platform accepts: millicores ("250m") or cores with at most 3 decimals ("0.5"). */
+export const CPU_QUANTITY = /^(\d+m|\d+(\.\d{1,3})?)$/;
+/** A memory quantity the platform accepts: a whole number of Ki, Mi or Gi ("128Mi"). */
+export const MEMORY_QUANTITY = /^\d+(Ki|Mi|Gi)$/;
+
 /** Parses a Kubernetes CPU quantity ("250m", "0.5", "2") into millicores. */
 export function cpuMillis(quantity: string): number {
   if (quantity.endsWith('m')) return Number(quantity.slice(0, -1));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULTS } from './defaults';
 import { imagePinProblem } from './pod-rules';
+import { CPU_QUANTITY, MEMORY_QUANTITY } from './quantities';
 
 /**
  * The FitTech configuration schema: the single source of truth for every
@@ -33,10 +34,10 @@ const httpPath = z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, {
   message: 'must be an absolute URL path such as "/health"',
 });
 
-const cpuQuantity = z.string().regex(/^(\d+m|\d+(\.\d{1,3})?)$/, {
+const cpuQuantity = z.string().regex(CPU_QUANTITY, {
   message: 'must be a CPU quantity such as "250m" or "0.5"',
 });
-const memoryQuantity = z.string().regex(/^\d+(Ki|Mi|Gi)$/, {
+const memoryQuantity = z.string().regex(MEMORY_QUANTITY, {
   message: 'must be a memory quantity in Ki, Mi or Gi such as "128Mi"',
 });
 

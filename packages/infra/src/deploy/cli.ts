@@ -39,6 +39,7 @@ import {
   type DeployContext,
   type PodSource,
 } from './operations';
+import { readReleaseOverrides } from './release-overrides';
 import { ProcessRunner, type CommandRunner, type Io } from './runner';
 import { checkStamp } from './stamp';
 
@@ -61,7 +62,7 @@ export interface CliDependencies {
 /** Wrong usage: exit status 2. */
 class UsageError extends Error {}
 
-type Options = Record<string, string | boolean | undefined>;
+type Options = Record<string, string | string[] | boolean | undefined>;
 
 interface CommandSpec {
   readonly description: string;
@@ -70,6 +71,12 @@ interface CommandSpec {
   readonly options: readonly Option[];
 }
 
+/** A repeatable option's values, in the order given. */
+const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
+
 const IMAGE_OPTIONS = () => [
   new Option(
     '--registry <host>',
@@ -77,6 +84,14 @@ const IMAGE_OPTIONS = () => [
   ),
   new Option('--image-tag <tag>', "the image tag (default: the config's api.imageTag)"),
   new Option('--image-digest <sha256:...>', 'the pushed image digest; the chart then pins it'),
+  new Option(
+    '-f, --values <file>',
+    'chart values (YAML) over the defaults, as helm takes them; repeatable, later files win',
+  ).argParser(collect),
+  new Option(
+    '--set <key=value>',
+    'a chart value (e.g. replicaCount=3, autoscaling.maxReplicas=6), typed as helm types it, applied after --values; repeatable. replicaCount and autoscaling.maxReplicas must fit nodeGroup.maxSize nodes',
+  ).argParser(collect),
 ];
 
 /** The commands and their own options: the parser and the help text. */
@@ -377,6 +392,11 @@ export async function main(argv: readonly string[], deps: CliDependencies): Prom
       ...(str('registry') !== undefined ? { registry: str('registry') } : {}),
       ...(str('imageTag') !== undefined ? { tag: str('imageTag') } : {}),
       ...(str('imageDigest') !== undefined ? { digest: str('imageDigest') } : {}),
+      overrides: readReleaseOverrides(
+        (options.values as string[] | undefined) ?? [],
+        (options.set as string[] | undefined) ?? [],
+        cwd,
+      ),
       chartDir: paths.chartDir,
       terraformDir: paths.terraformDir,
     };

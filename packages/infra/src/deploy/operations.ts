@@ -22,6 +22,13 @@ import * as k from './commands';
 import { formatDuration } from './duration';
 import { backoffDelays, checkHealth } from './healthcheck';
 import type { CommandRunner, Io, RunOptions } from './runner';
+import {
+  NO_OVERRIDES,
+  ReleaseValuesError,
+  releaseCapacityProblems,
+  valueAt,
+  type ReleaseOverrides,
+} from './release-overrides';
 import { DRY_RUN_VALUES_PATH, withValuesFile, type ReleaseValues } from './values';
 
 /** The Terraform output holding the API's DATABASE_URL. */
@@ -127,6 +134,23 @@ export interface HelmUpgradeOptions extends ImageOptions {
   readonly chartDir?: string;
   /** Where `terraform output database_url` is read when DATABASE_URL is not set. Default `dist/terraform`. */
   readonly terraformDir?: string;
+  /** Chart values given at deploy time (`--values`, `--set`); held to the capacity rule first. */
+  readonly overrides?: ReleaseOverrides;
+}
+
+/**
+ * Refuses deploy-time values whose replica counts (or requests) do not fit
+ * the node group at nodeGroup.maxSize: the rule pnpm synth applies to the
+ * config, applied before any command runs.
+ */
+export function checkReleaseOverrides(config: FitTechConfig, overrides: ReleaseOverrides): void {
+  const problems = releaseCapacityProblems(config, overrides);
+  if (problems.length > 0) {
+    throw new ReleaseValuesError(
+      problems,
+      `release values for env "${config.environment}" (given at deploy time)`,
+    );
+  }
 }
 
 /** The API's secret variables (`DATABASE_URL`, `SECRET_KEY`, …) and their keys in its Secret. */
@@ -269,9 +293,11 @@ export async function helmUpgrade(
 ): Promise<void> {
   const { config, runner } = ctx;
   const chartDir = options.chartDir ?? 'dist/chart';
+  const overrides = options.overrides ?? NO_OVERRIDES;
+  checkReleaseOverrides(config, overrides);
   const image = releaseImage(config, options);
   const secrets = await releaseSecrets(ctx, options.terraformDir ?? 'dist/terraform');
-  const values: ReleaseValues = { image, secrets };
+  const values: ReleaseValues = { ...overrides.values, image, secrets };
   const { release, namespace } = resourceNames(config);
 
   const install = async (valuesFile: string) => {
@@ -299,6 +325,12 @@ export async function helmUpgrade(
     `writes ${DRY_RUN_VALUES_PATH} (directory 0700, file 0600, removed afterwards):\n` +
       `  image.repository=${image.repository} image.tag=${image.tag}` +
       (image.digest ? ` image.digest=${image.digest}` : '') +
+      [...overrides.origins]
+        .map(
+          ([path, origin]) =>
+            `\n  ${path}=${JSON.stringify(valueAt(overrides.values, path))} (${origin})`,
+        )
+        .join('') +
       `\n  ${Object.keys(secrets)
         .map((name) => `secrets.${name}`)
         .join(', ')} (values never printed)`,
@@ -815,6 +847,7 @@ export interface DeployOptions extends HelmUpgradeOptions {
 
 /** Steps 4–7: kubeconfig, helm upgrade, rollout, endpoint, health check, helm test. */
 export async function deploy(ctx: DeployContext, options: DeployOptions = {}): Promise<void> {
+  checkReleaseOverrides(ctx.config, options.overrides ?? NO_OVERRIDES);
   await kubeconfig(ctx);
   await helmUpgrade(ctx, options);
   await rollout(ctx);

@@ -4,11 +4,14 @@ import { join } from 'node:path';
 
 /**
  * The deploy-time Helm values the pipeline sets (the chart's values.yaml
- * documents them): the image by digest and the API's secrets. Everything else
- * keeps the chart's defaults, which come from the same config; in particular
- * `secrets.existingSecret` stays the name of the Secret the chart creates.
+ * documents them): the image by digest and the API's secrets, plus any chart
+ * values given with `--values`/`--set` (never image or secrets). Everything
+ * else keeps the chart's defaults, which come from the same config; in
+ * particular `secrets.existingSecret` stays the name of the Secret the chart
+ * creates.
  */
 export interface ReleaseValues {
+  readonly [value: string]: unknown;
   readonly image: {
     readonly repository: string;
     readonly tag: string;
