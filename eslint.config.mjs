@@ -21,9 +21,15 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@fittech/*/*', '!@fittech/manifests/testing', '!@fittech/shared/loader'],
+              group: [
+                '@fittech/*/*',
+                '!@fittech/manifests/testing',
+                '!@fittech/shared/loader',
+                '!@fittech/infra/synthesize',
+                '!@fittech/infra/pipeline',
+              ],
               message:
-                'Import only the package entry points (index.ts, @fittech/manifests/testing and @fittech/shared/loader).',
+                "Import only the package entry points (index.ts and the subpaths of the packages' exports maps: @fittech/manifests/testing, @fittech/shared/loader, @fittech/infra/synthesize, @fittech/infra/pipeline).",
             },
             {
               regex: '^@cdktf/provider-aws$',

@@ -36,7 +36,9 @@ import {
 } from '@fittech/shared';
 import { PROJECT_CONFIG_FILE, loadProjectConfig } from '@fittech/shared/loader';
 import { keepCompiledValidators, synthesizeFitTechChart } from '@fittech/manifests';
-import { generateWorkflows, synthesizeTerraform } from '@fittech/infra';
+// The narrow entry points, not the package's: its index also loads the deploy CLI's modules.
+import { synthesizeTerraform } from '@fittech/infra/synthesize';
+import { generateWorkflows } from '@fittech/infra/pipeline';
 import { composeFile, COMPOSE_FILE } from './compose';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -91,7 +93,8 @@ export interface SynthResult {
   readonly timings: Record<'config' | 'terraform' | 'manifests' | 'workflows' | 'write', number>;
 }
 
-const now = () => performance.now();
+// process.hrtime, not performance.now(): the first use of `performance` loads perf_hooks.
+const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** The project configuration: given, or loaded from its file. */
 export function projectOf(options: SynthOptions): { project: ProjectConfig; source: string } {
