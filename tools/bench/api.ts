@@ -16,7 +16,8 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type autocannon from 'autocannon';
 import { Client } from 'pg';
-import { apiEnvironmentManifest, resolveConfig } from '@fittech/shared';
+import { apiEnvironmentManifest, environmentNames, resolveConfig } from '@fittech/shared';
+import { PROJECT_CONFIG_FILE, loadProjectConfig } from '@fittech/shared/loader';
 import {
   startProcess,
   runToCompletion,
@@ -446,7 +447,9 @@ export async function benchApi(
   const redis = await startRedis();
   onCleanup('Redis', () => redis.remove());
 
-  const config = resolveConfig({ env: 'dev' });
+  // The project's dev environment, as `pnpm dev` and the dev pods run it (password auth).
+  const project = loadProjectConfig(join(REPO_ROOT, PROJECT_CONFIG_FILE));
+  const config = resolveConfig({ env: environmentNames(project)[0] ?? 'dev', project });
   const configMap = { ...apiEnvironmentManifest(config).configMap };
   // The ConfigMap as a pod gets it, LOG_LEVEL included: a line per request is part of the cost.
   const instanceEnvironment = { ...configMap };
