@@ -22,13 +22,13 @@ export function dashboardRoutes(ctx: ApiContext): Router {
       const userId = caller(res).id;
       const now = ctx.now();
       const today = utcDay(now);
-      const tomorrow = utcDay(
-        new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)),
-      );
       const { response, outcome } = await ctx.cache.lookup(
         userId,
         `dashboard:${today}`,
         async () => {
+          const tomorrow = utcDay(
+            new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)),
+          );
           const from = `${today}T00:00:00Z`;
           const to = `${tomorrow}T00:00:00Z`;
           // One round trip: the logs are read alongside the profile (wasted only on a 404).
