@@ -30,6 +30,10 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
  */
 export function accessLog(logger: Logger, probePaths: readonly string[]): RequestHandler {
   const probes = new Set(probePaths);
+  // The line's fields are the ones below and no others, none of them a secret: the logger's
+  // redaction (wildcard paths, about 4 µs a line, paid by every request) would find nothing,
+  // so the access lines go through a child without it.
+  const lines = logger.child({}, { redact: { paths: [] } });
   return (req, res, next) => {
     const started = performance.now();
     req.id = requestId(req, res);
@@ -38,8 +42,8 @@ export function accessLog(logger: Logger, probePaths: readonly string[]): Reques
       const query = req.url.indexOf('?');
       const path = query < 0 ? req.url : req.url.slice(0, query);
       const level = probes.has(path) ? 'debug' : status >= 500 ? 'error' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
-      logger[level](
+      if (!lines.isLevelEnabled(level)) return;
+      lines[level](
         {
           req: {
             id: req.id,
