@@ -333,6 +333,13 @@ describe('diagnose', () => {
   });
 });
 
+/** The values file a helm command was given (`--values <path>`). */
+const valuesPath = (cmd: { args: readonly string[] }) =>
+  cmd.args[cmd.args.indexOf('--values') + 1]!;
+/** What that file holds, read while the command runs (it is removed afterwards). */
+const readValues = (cmd: { args: readonly string[] }): unknown =>
+  JSON.parse(readFileSync(valuesPath(cmd), 'utf8'));
+
 describe('helm-upgrade: secrets only through a private values file', () => {
   const config = resolveConfig({ project, env: 'dev' });
   const n = resourceNames(config);
@@ -347,7 +354,7 @@ describe('helm-upgrade: secrets only through a private values file', () => {
         return { stdout: JSON.stringify({ username: 'fittech', password: 's3cr3t-Pa55word' }) };
       }
       if (cmd.args[0] === 'upgrade') {
-        const path = cmd.args[cmd.args.indexOf('--values') + 1]!;
+        const path = valuesPath(cmd);
         seen = {
           path,
           fileMode: statSync(path).mode & 0o777,
@@ -405,7 +412,7 @@ describe('helm-upgrade: secrets only through a private values file', () => {
     const runner = new ScriptedRunner((cmd, line) => {
       if (line.endsWith('output -raw database_url')) return { stdout: `${APP_ROLE_URL}\n` };
       if (cmd.args[0] === 'upgrade') {
-        values = JSON.parse(readFileSync(cmd.args[cmd.args.indexOf('--values') + 1]!, 'utf8'));
+        values = readValues(cmd) as typeof values;
       }
       return undefined;
     });
@@ -424,7 +431,7 @@ describe('helm-upgrade: secrets only through a private values file', () => {
     let path = '';
     const runner = new ScriptedRunner((cmd) => {
       if (cmd.args[0] === 'upgrade') {
-        path = cmd.args[cmd.args.indexOf('--values') + 1]!;
+        path = valuesPath(cmd);
         return { exitCode: 1 };
       }
       return undefined;
@@ -505,7 +512,7 @@ describe('helm-upgrade and deploy: chart values given at deploy time (--values, 
     const seen: { values?: Record<string, unknown> } = {};
     const runner = new ScriptedRunner((cmd) => {
       if (cmd.args[0] === 'upgrade') {
-        seen.values = JSON.parse(readFileSync(cmd.args[cmd.args.indexOf('--values') + 1]!, 'utf8'));
+        seen.values = readValues(cmd) as Record<string, unknown>;
       }
       return undefined;
     });
