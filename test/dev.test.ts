@@ -13,8 +13,7 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import {
   freePort,
-  postgresUnavailable,
-  redisUnavailable,
+  serversUnavailable,
   startPostgres,
   startRedis,
   type PostgresServer,
@@ -24,8 +23,7 @@ import {
 const REPO = resolve(__dirname, '..');
 const DEV = join(REPO, 'tools', 'dist', 'dev.js');
 
-const unavailable = postgresUnavailable ?? redisUnavailable;
-const suite = unavailable ? describe.skip : describe;
+const suite = serversUnavailable ? describe.skip : describe;
 
 interface Dev {
   readonly child: ChildProcess;
@@ -189,7 +187,7 @@ function redisClients(port: number): Promise<string> {
   });
 }
 
-suite(`pnpm dev${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+suite(`pnpm dev${serversUnavailable ? ` (skipped: ${serversUnavailable})` : ''}`, () => {
   afterAll(() => {
     // A failed test must not leave its session running.
     for (const dev of sessions) {

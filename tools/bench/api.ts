@@ -24,13 +24,7 @@ import {
   pollUntil,
   type RunningProcess,
 } from '../support/processes';
-import {
-  freePort,
-  postgresUnavailable,
-  redisUnavailable,
-  startPostgres,
-  startRedis,
-} from '../support/servers';
+import { freePort, serversUnavailable, startPostgres, startRedis } from '../support/servers';
 import { onCleanup, temporaryDirectory } from './cleanup';
 import { readProfile, summarizeProfile, type ProfileSummary } from './profile';
 import { runLoad, type LoadRun } from './load';
@@ -438,8 +432,7 @@ export async function benchApi(
   options: ApiOptions,
   log: (line: string) => void,
 ): Promise<ApiResults> {
-  const unavailable = postgresUnavailable ?? redisUnavailable;
-  if (unavailable) return { skipped: true, reason: unavailable };
+  if (serversUnavailable) return { skipped: true, reason: serversUnavailable };
 
   log('  starting PostgreSQL and Redis on free ports…');
   const postgres = await startPostgres();

@@ -74,6 +74,9 @@ export const postgresUnavailable: string | undefined = process.env.TEST_DATABASE
 export const redisUnavailable: string | undefined = binaries.redis
   ? undefined
   : 'redis-server is not installed';
+
+/** Why PostgreSQL or Redis servers cannot be started here (undefined when both can). */
+export const serversUnavailable: string | undefined = postgresUnavailable ?? redisUnavailable;
 export const opensslUnavailable: string | undefined = binaries.openssl
   ? undefined
   : 'openssl is not installed';

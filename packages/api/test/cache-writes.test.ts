@@ -5,10 +5,10 @@
  * the writer reads its write; a bump by anyone else during that refresh wins;
  * entries go out as stored bytes with their entity tag.
  */
-import { createLogger, createRedisClient, ResponseCache } from '@fittech/api';
+import { createLogger, ResponseCache } from '@fittech/api';
 import type { Redis } from 'ioredis';
-import { redisUnavailable, startRedis, type RedisServer } from '../../../tools/support/servers';
-import { nextEvent } from './support/api';
+import { redisUnavailable } from '../../../tools/support/servers';
+import { useResponseCache } from './support/redis-cache';
 
 const suite = redisUnavailable ? describe.skip : describe;
 const logger = createLogger('silent');
@@ -32,23 +32,10 @@ function gated(value: () => string) {
 suite(
   `ResponseCache write path${redisUnavailable ? ` (skipped: ${redisUnavailable})` : ''}`,
   () => {
-    let server: RedisServer;
     let redis: Redis;
     let cache: ResponseCache;
 
-    beforeAll(async () => {
-      server = await startRedis();
-      redis = createRedisClient(server.url);
-      await nextEvent(redis, 'ready');
-    });
-    afterAll(async () => {
-      redis?.disconnect();
-      await server?.remove();
-    });
-    beforeEach(() => {
-      cache = new ResponseCache(redis, { ttlSeconds: 60, logger });
-      cache.resume();
-    });
+    useResponseCache(logger, (current) => ({ redis, cache } = current));
 
     it('concurrent misses of one key run one load; the others wait for it (coalesced)', async () => {
       const { load, open, firstCall } = gated(() => '{"n":1}');

@@ -5,35 +5,17 @@
  */
 import { createLogger, createRedisClient, ResponseCache } from '@fittech/api';
 import type { Redis } from 'ioredis';
-import {
-  freePort,
-  redisUnavailable,
-  startRedis,
-  type RedisServer,
-} from '../../../tools/support/servers';
-import { nextEvent } from './support/api';
+import { freePort, redisUnavailable } from '../../../tools/support/servers';
+import { useResponseCache } from './support/redis-cache';
 
 const suite = redisUnavailable ? describe.skip : describe;
 const logger = createLogger('silent');
 
 suite(`ResponseCache${redisUnavailable ? ` (skipped: ${redisUnavailable})` : ''}`, () => {
-  let server: RedisServer;
   let redis: Redis;
   let cache: ResponseCache;
 
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = createRedisClient(server.url);
-    await nextEvent(redis, 'ready');
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await server?.remove();
-  });
-  beforeEach(() => {
-    cache = new ResponseCache(redis, { ttlSeconds: 60, logger });
-    cache.resume(); // as when the invalidation channel is listening
-  });
+  useResponseCache(logger, (current) => ({ redis, cache } = current));
 
   /** A loader that counts its calls and returns `value`. */
   const loader = (value: string) => {

@@ -9,8 +9,6 @@ import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import {
   freePort,
-  postgresUnavailable,
-  redisUnavailable,
   startPostgres,
   startRedis,
   type PostgresServer,
@@ -18,15 +16,13 @@ import {
 } from '../../../tools/support/servers';
 import { migrations } from '@fittech/api';
 import { call, newUser, testEnvironment, type TestUser } from './support/api';
+import { describeWithServers } from './support/stack';
 
 const root = resolve(__dirname, '../../..');
 const apiDir = resolve(__dirname, '..');
 const main = join(apiDir, 'dist/main.js');
 const pnpm = spawnSync('pnpm', ['--version']).status === 0 ? 'pnpm' : undefined;
 const curl = spawnSync('curl', ['--version']).status === 0 ? 'curl' : undefined;
-
-const unavailable = postgresUnavailable ?? redisUnavailable;
-const suite = unavailable ? describe.skip : describe;
 
 /** A child process whose JSON log lines are collected. */
 interface Running {
@@ -81,7 +77,7 @@ function childEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, NODE_ENV: 'production', ...extra };
 }
 
-suite(`the built server process${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describeWithServers('the built server process', () => {
   let pg: PostgresServer;
   let redis: RedisServer;
 

@@ -7,17 +7,13 @@
 import { Client } from 'pg';
 import type { RunningApi } from '@fittech/api';
 import {
-  postgresUnavailable,
-  redisUnavailable,
+  serversUnavailable,
   startPostgres,
   startRedis,
   type PostgresServer,
   type RedisServer,
 } from '../../../../tools/support/servers';
 import { migrate, startTestApi } from './api';
-
-/** Why PostgreSQL or Redis servers cannot be started here (undefined when they can). */
-export const serversUnavailable = postgresUnavailable ?? redisUnavailable;
 
 /** `describe` for a suite that needs the servers; skipped, with the reason in its name, without them. */
 export function describeWithServers(
