@@ -25,11 +25,12 @@ export default tseslint.config(
                 '@fittech/*/*',
                 '!@fittech/manifests/testing',
                 '!@fittech/shared/loader',
+                '!@fittech/shared/core',
                 '!@fittech/infra/synthesize',
                 '!@fittech/infra/pipeline',
               ],
               message:
-                "Import only the package entry points (index.ts and the subpaths of the packages' exports maps: @fittech/manifests/testing, @fittech/shared/loader, @fittech/infra/synthesize, @fittech/infra/pipeline).",
+                "Import only the package entry points (index.ts and the subpaths of the packages' exports maps: @fittech/manifests/testing, @fittech/shared/loader, @fittech/shared/core, @fittech/infra/synthesize, @fittech/infra/pipeline).",
             },
             {
               regex: '^@cdktf/provider-aws$',

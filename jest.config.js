@@ -7,6 +7,7 @@ const transform = {
 const moduleNameMapper = {
   '^@fittech/([a-z]+)$': '<rootDir>/packages/$1/src',
   '^@fittech/shared/loader$': '<rootDir>/packages/shared/src/loader',
+  '^@fittech/shared/core$': '<rootDir>/packages/shared/src/core',
   '^@fittech/infra/(synthesize|pipeline)$': '<rootDir>/packages/infra/src/$1',
   '^@fittech/manifests/testing$': '<rootDir>/packages/manifests/src/testing',
 };

@@ -1,4 +1,4 @@
-import { ConfigError } from '@fittech/shared';
+import { ConfigError } from '@fittech/shared/core';
 
 /**
  * IPv4 subnet arithmetic, done at synth time so the Terraform holds literal

@@ -14,7 +14,7 @@ import {
   TERRAFORM_OUTPUTS,
   type FitTechConfig,
   resourceNames,
-} from '@fittech/shared';
+} from '@fittech/shared/core';
 import { awsContext } from './aws-context';
 import { ClusterAutoscalerIdentity } from './autoscaler';
 import { ADDONS_AFTER_NODES, EksCluster } from './cluster';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'cdktf';
-import type { FitTechConfig } from '@fittech/shared';
+import type { FitTechConfig } from '@fittech/shared/core';
 import { FitTechStack } from './stack';
 
 /** The file the stack is written to, relative to `dist/terraform/`. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { configSchema, dns1123Label, type Environment, type FitTechConfig } from './schema';
 import { DEFAULTS } from './defaults';
 import { deepMerge, isPlainObject } from './merge';
-import { ProblemsError, type Problem } from './problems';
+import { ConfigError, type ConfigProblem } from './config-error';
 import { environmentNames, type ConfigOverrides, type ProjectConfig } from './project';
 import { didYouMean } from './suggest';
 import { resourceNames } from './names';
@@ -11,20 +11,7 @@ import { checkCapacity } from './capacity';
 import { podRuleProblems } from './pod-rules';
 import { endpointProblems } from './endpoint';
 
-/** One thing wrong with a configuration: where, what was there, and why it is wrong. */
-export type ConfigProblem = Problem;
-
-/** An invalid configuration: every problem with its path, value and reason; nothing was written. */
-export class ConfigError extends ProblemsError {
-  constructor(problems: readonly ConfigProblem[], source = 'configuration') {
-    super(
-      problems,
-      source,
-      'Fix the values above in fittech.config.ts or your overrides file; nothing was written.',
-    );
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError, type ConfigProblem };
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let cur: unknown = input;
