@@ -83,6 +83,41 @@ describe('pnpm synth', () => {
     }
   });
 
+  it('synthesizes Terraform in a worker thread from a bundle of its own; neither thread loads the other’s libraries', () => {
+    const r = spawnSync(process.execPath, [CLI, '--out', join(work, 'threads')], {
+      encoding: 'utf8',
+      cwd: REPO,
+      env: { ...process.env, FITTECH_BUNDLE_DEBUG: '1' },
+    });
+    expect(r.status).toBe(0);
+    // The worker is the only runner of the Terraform bundle.
+    expect(r.stderr).toMatch(/^bundle: terraform\.bundle\.js: (current|built), code cache/m);
+    expect(r.stderr).toMatch(/^bundle: synth\.bundle\.js: (current|built), code cache/m);
+    const text = (name: string) => readFileSync(join(REPO, 'tools', 'dist', name), 'latin1');
+    const main = text('synth.bundle.js');
+    const terraform = text('terraform.bundle.js');
+    expect(main).not.toMatch(/node_modules\/\.pnpm\/(cdktf|@cdktf\+provider-aws)@/);
+    expect(terraform).toMatch(/node_modules\/\.pnpm\/cdktf@/);
+    expect(terraform).not.toMatch(/node_modules\/\.pnpm\/(zod|cdk8s|cdk8s-plus-28|ajv|yaml)@/);
+  });
+
+  it('refuses a problem only the Terraform stage finds as it refuses the others, bundled or not; the previous output is kept', () => {
+    const out = join(work, 'cidr');
+    expect(synth(['--out', out]).status).toBe(0);
+    const before = listFiles(out).map((f) => [f, readFileSync(join(out, f))]);
+    const bad = join(work, 'cidr.yaml');
+    writeFileSync(bad, 'network:\n  vpcCidr: 10.0.0.1/16\n');
+    const bundled = synth(['--config', bad, '--out', out]);
+    const unbundled = synth(['--config', bad, '--out', out], REPO, UNBUNDLED);
+    expect(bundled.status).toBe(1);
+    expect(bundled.stderr).toMatch(
+      /^synth: Invalid configuration .*\n {2}- network\.vpcCidr: has host bits set; AWS needs the network address, i\.e\. "10\.0\.0\.0\/16" \(got "10\.0\.0\.1\/16"\)\n.*nothing was written\.\n$/s,
+    );
+    expect(unbundled).toEqual(bundled);
+    expect(listFiles(out).map((f) => [f, readFileSync(join(out, f))])).toEqual(before);
+    expect(readdirSync(work).filter((f) => f.startsWith('cidr.'))).toEqual(['cidr.yaml']);
+  });
+
   it('refuses an invalid config, naming each bad path, and writes nothing', () => {
     const bad = join(work, 'bad.json');
     writeFileSync(bad, JSON.stringify({ api: { port: 70000 }, cluster: { name: 'Not_A_Name' } }));

@@ -14,7 +14,10 @@
  *
  * Everything is computed in memory first; an invalid configuration (or any
  * failure while generating) writes nothing. Files are then written to a
- * staging directory beside DIR and swapped in, so DIR is never half-written.
+ * staging directory beside DIR and swapped in, so DIR is never half-written;
+ * the Terraform files come last, so that a Terraform stage running in another
+ * thread (the bundled CLI's) can finish meanwhile, and if it fails the staging
+ * directory is removed.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,8 +39,7 @@ import {
 } from '@fittech/shared';
 import { PROJECT_CONFIG_FILE, loadProjectConfig } from '@fittech/shared/loader';
 import { keepCompiledValidators, synthesizeFitTechChart } from '@fittech/manifests';
-// The narrow entry points, not the package's: its index also loads the deploy CLI's modules.
-import { synthesizeTerraform } from '@fittech/infra/synthesize';
+// The narrow entry point, not the package's: its index also loads the deploy CLI's modules.
 import { generateWorkflows } from '@fittech/infra/pipeline';
 import { composeFile, COMPOSE_FILE } from './compose';
 
@@ -74,9 +76,31 @@ export interface SynthOptions {
   readonly workflowsDir?: false;
   /** The directory relative paths are resolved against (default: process.cwd()). */
   readonly cwd?: string;
+  /** Where Terraform is synthesized (default: terraformHere). */
+  readonly terraform?: TerraformStage;
 }
 
 export type Files = Record<string, string>;
+
+/**
+ * The Terraform stage: given the resolved configuration before the chart is
+ * built, it returns what gives its files once the chart is done, so that it
+ * can run meanwhile elsewhere (the bundled CLI runs it in a worker thread,
+ * tools/terraform-worker/).
+ */
+export type TerraformStage = (config: FitTechConfig) => () => Files;
+
+/**
+ * Terraform in this thread, at once. CDKTF (`@fittech/infra/synthesize`)
+ * loads on the first call, so that the bundled CLI's main thread, which
+ * never calls it, never loads it.
+ */
+export const terraformHere: TerraformStage = (config) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const infra = require('@fittech/infra/synthesize') as typeof import('@fittech/infra/synthesize');
+  const files = infra.synthesizeTerraform(config);
+  return () => files;
+};
 
 export interface SynthResult {
   readonly config: FitTechConfig;
@@ -116,8 +140,8 @@ export function projectConfigs(
   );
 }
 
-/** Computes every artifact in memory. Throws ConfigError before anything is generated. */
-export function generate(options: SynthOptions = {}): {
+/** Every artifact, computed in memory. */
+export interface Generated {
   config: FitTechConfig;
   terraform: Files;
   chart: Files;
@@ -127,7 +151,15 @@ export function generate(options: SynthOptions = {}): {
   /** The other committed generated files, at the repository root. */
   rootFiles: Files;
   timings: Omit<SynthResult['timings'], 'write'>;
-} {
+}
+
+/** Generated, but with Terraform still to come from its stage: `synth()` writes the rest meanwhile. */
+type Generation = Omit<Generated, 'terraform'> & {
+  /** Waits for the Terraform stage (if it runs elsewhere) and returns its files; adds the wait to `timings.terraform`. */
+  terraform: () => Files;
+};
+
+function startGeneration(options: SynthOptions): Generation {
   const t0 = now();
   const { project, source: projectSource } = projectOf(options);
   let overrides = options.overrides;
@@ -152,7 +184,7 @@ export function generate(options: SynthOptions = {}): {
   });
   const committed = projectConfigs(project, projectSource);
   const t1 = now();
-  const terraform = synthesizeTerraform(config);
+  const terraformFiles = (options.terraform ?? terraformHere)(config);
   const t2 = now();
   const { chart, manifests } = synthesizeFitTechChart(config);
   const t3 = now();
@@ -165,15 +197,29 @@ export function generate(options: SynthOptions = {}): {
           [COMPOSE_FILE]: composeFile(committed[environmentNames(project)[0]!]!),
         };
   const t4 = now();
+  const timings = { config: t1 - t0, terraform: t2 - t1, manifests: t3 - t2, workflows: t4 - t3 };
   return {
     config,
-    terraform,
     chart,
     manifests,
     workflows,
     rootFiles,
-    timings: { config: t1 - t0, terraform: t2 - t1, manifests: t3 - t2, workflows: t4 - t3 },
+    timings,
+    terraform() {
+      const waited = now();
+      const files = terraformFiles();
+      // In another thread, Terraform costs this one the time it waits for it.
+      timings.terraform += now() - waited;
+      return files;
+    },
   };
+}
+
+/** Computes every artifact in memory. Throws ConfigError before anything is generated. */
+export function generate(options: SynthOptions = {}): Generated {
+  const generation = startGeneration(options);
+  const terraform = generation.terraform();
+  return { ...generation, terraform };
 }
 
 function writeTree(dir: string, files: Files): void {
@@ -186,13 +232,20 @@ function writeTree(dir: string, files: Files): void {
   }
 }
 
-/** Replaces `dir` with the given subtrees in one rename (staging beside it, then swap). */
-function replaceDirectory(dir: string, subtrees: Record<string, Files>): void {
+/**
+ * Replaces `dir` with the given subtrees in one rename (staging beside it,
+ * then swap). A subtree given as a function is asked for its files when its
+ * turn comes, after the subtrees before it are written; if it throws, nothing
+ * is left behind.
+ */
+function replaceDirectory(dir: string, subtrees: Record<string, Files | (() => Files)>): void {
   const staging = `${dir}.staging-${process.pid}`;
   const previous = `${dir}.previous-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   try {
-    for (const [sub, files] of Object.entries(subtrees)) writeTree(join(staging, sub), files);
+    for (const [sub, files] of Object.entries(subtrees)) {
+      writeTree(join(staging, sub), typeof files === 'function' ? files() : files);
+    }
     if (existsSync(dir)) renameSync(dir, previous);
     renameSync(staging, dir);
     rmSync(previous, { recursive: true, force: true });
@@ -242,29 +295,37 @@ export function synth(options: SynthOptions = {}): SynthResult {
     (options.repoDir === undefined && isAdHoc(options))
       ? false
       : resolve(cwd, options.repoDir ?? REPO_ROOT);
-  const generated = generate({ ...options, ...(repoDir ? {} : { workflowsDir: false }) });
+  const generated = startGeneration({ ...options, ...(repoDir ? {} : { workflowsDir: false }) });
   const out = resolve(cwd, options.out ?? join(REPO_ROOT, 'dist'));
   const t0 = now();
+  let terraform: Files = {};
+  let waited = 0;
   replaceDirectory(out, {
-    terraform: generated.terraform,
     chart: generated.chart,
     manifests: generated.manifests,
     '': {
       [STAMP_FILE]: `${JSON.stringify(synthStamp(generated.config, currentCommit()), null, 2)}\n`,
+    },
+    // Last: while the other files are written, Terraform may still be synthesizing in its worker.
+    terraform: () => {
+      const before = generated.timings.terraform;
+      terraform = generated.terraform();
+      waited = generated.timings.terraform - before;
+      return terraform;
     },
   });
   if (repoDir) {
     writeFilesAtomically(join(repoDir, WORKFLOWS_DIR), generated.workflows);
     writeFilesAtomically(repoDir, generated.rootFiles);
   }
-  const write = now() - t0;
+  const write = now() - t0 - waited;
   const keys = (f: Files) => Object.keys(f).sort();
   return {
     config: generated.config,
     out,
     repoDir,
     written: {
-      terraform: keys(generated.terraform),
+      terraform: keys(terraform),
       chart: keys(generated.chart),
       manifests: keys(generated.manifests),
       workflows: repoDir ? keys(generated.workflows) : [],
@@ -326,7 +387,11 @@ function program(io: Io): Command {
   );
 }
 
-export function main(argv: string[], io: Io = process): number {
+export function main(
+  argv: string[],
+  io: Io = process,
+  terraform: TerraformStage = terraformHere,
+): number {
   keepCompiledValidators(VALIDATOR_CACHE);
   const cli = program(io);
   let args: {
@@ -353,6 +418,7 @@ export function main(argv: string[], io: Io = process): number {
   try {
     const result = synth({
       cwd,
+      terraform,
       ...(args.env !== undefined ? { env: args.env } : {}),
       ...(args.config !== undefined ? { configFile: args.config } : {}),
       ...(args.out !== undefined ? { out: args.out } : {}),

@@ -143,7 +143,7 @@ function synthSection(r: BenchResults): string[] {
   return [
     '## Synth',
     '',
-    `Cold processes: each measurement starts a fresh \`node\`, ${s.rounds} rounds after ${s.warmups} warm-up round(s) that are discarded; within a round the measurements run one after another, in an order that rotates from round to round. Wall time is spawn to exit, in ms.`,
+    `Cold processes: each measurement starts a fresh \`node\`, ${s.rounds} rounds after ${s.warmups} warm-up round(s) that are discarded; within a round the measurements run one after another, in an order that rotates from round to round. Wall time is spawn to exit, in ms. The synth CLI runs from its esbuild bundle with V8’s code cache and synthesizes Terraform in a worker thread, from a bundle of its own without the chart’s libraries, while its main thread loads those and builds the chart: on two cores its wall time is less than the sum of its stages. The stage child below runs the same \`synth()\` unbundled in one thread, so its stages add up to its wall time.`,
     '',
     table(
       ['measurement', 'median', 'min', 'max'],
@@ -162,11 +162,11 @@ function synthSection(r: BenchResults): string[] {
       ],
     ),
     '',
-    `Peak memory (max RSS) of a synth: **${spread(s.maxRssMiB.stages, (v) => v.toFixed(0))} MiB**; node loading the same modules and doing nothing: ${mib(s.maxRssMiB.modules.median)}.`,
+    `Peak memory (max RSS) of a synth in one thread (the stage child): **${spread(s.maxRssMiB.stages, (v) => v.toFixed(0))} MiB**; node loading the same modules and doing nothing: ${mib(s.maxRssMiB.modules.median)}.`,
     '',
     '### Where a synth’s time goes',
     '',
-    `From the stage child (\`tools/bench/children/synth-stages.ts\`, ${ms(stagesWall)} ms wall): node’s start-up is \`performance.now()\` at its first line, module load is the \`import\` of \`tools/synth\`, the next stages are \`synth()\`’s own \`timings\`, and the rest of the wall time is exit plus spawn. The workflows stage is skipped, as with \`--no-workflows\`. “Manifests + Helm chart” is \`synthesizeFitTechChart\`: building the cdk8s chart, packaging it as a Helm chart and rendering that with its default values: one call, timed as one stage, split by the profile below.`,
+    `From the stage child (\`tools/bench/children/synth-stages.ts\`, ${ms(stagesWall)} ms wall): node’s start-up is \`performance.now()\` at its first line, module load is the \`import\` of \`tools/synth\` and \`@fittech/infra/synthesize\`, the next stages are \`synth()\`’s own \`timings\`, and the rest of the wall time is exit plus spawn. The workflows stage is skipped, as with \`--no-workflows\`. “Manifests + Helm chart” is \`synthesizeFitTechChart\`: building the cdk8s chart, packaging it as a Helm chart and rendering that with its default values: one call, timed as one stage, split by the profile below.`,
     '',
     table(['stage', 'median ms', 'min–max', 'share of wall'], stageRows),
     '',

@@ -28,6 +28,8 @@ export interface BundleSpec {
   readonly bundle: string;
   /** The workspace root: where node_modules/.modules.yaml and pnpm-lock.yaml are. */
   readonly root: string;
+  /** Modules the bundle leaves to node_modules, loaded (if ever) when first required. */
+  readonly external?: readonly string[];
 }
 
 /** The modules that must not be bundled: esbuild itself (a native helper binary, loaded on demand). */
@@ -78,7 +80,7 @@ export async function buildBundle(spec: BundleSpec): Promise<BundleManifest> {
     platform: 'node',
     target: `node${process.versions.node.split('.')[0]}`,
     format: 'cjs',
-    external: EXTERNAL,
+    external: [...EXTERNAL, ...(spec.external ?? [])],
     plugins: [moduleLocation(outDir)],
     banner: { js: 'var __bundleDirname = __dirname;' },
     // Smaller text to read and hash; identifiers are kept, so stack traces still name functions.
