@@ -155,8 +155,11 @@ export interface Generated {
 
 /** Generated, but with Terraform still to come from its stage: `synth()` writes the rest meanwhile. */
 type Generation = Omit<Generated, 'terraform'> & {
-  /** Waits for the Terraform stage (if it runs elsewhere) and returns its files; adds the wait to `timings.terraform`. */
-  terraform: () => Files;
+  /**
+   * Waits for the Terraform stage (if it runs elsewhere) and returns its
+   * files and how long this thread waited (also added to `timings.terraform`).
+   */
+  terraform: () => { files: Files; waitedMs: number };
 };
 
 function startGeneration(options: SynthOptions): Generation {
@@ -206,11 +209,12 @@ function startGeneration(options: SynthOptions): Generation {
     rootFiles,
     timings,
     terraform() {
-      const waited = now();
+      const start = now();
       const files = terraformFiles();
+      const waitedMs = now() - start;
       // In another thread, Terraform costs this one the time it waits for it.
-      timings.terraform += now() - waited;
-      return files;
+      timings.terraform += waitedMs;
+      return { files, waitedMs };
     },
   };
 }
@@ -218,8 +222,8 @@ function startGeneration(options: SynthOptions): Generation {
 /** Computes every artifact in memory. Throws ConfigError before anything is generated. */
 export function generate(options: SynthOptions = {}): Generated {
   const generation = startGeneration(options);
-  const terraform = generation.terraform();
-  return { ...generation, terraform };
+  const { files } = generation.terraform();
+  return { ...generation, terraform: files };
 }
 
 function writeTree(dir: string, files: Files): void {
@@ -308,9 +312,7 @@ export function synth(options: SynthOptions = {}): SynthResult {
     },
     // Last: while the other files are written, Terraform may still be synthesizing in its worker.
     terraform: () => {
-      const before = generated.timings.terraform;
-      terraform = generated.terraform();
-      waited = generated.timings.terraform - before;
+      ({ files: terraform, waitedMs: waited } = generated.terraform());
       return terraform;
     },
   });

@@ -16,7 +16,7 @@ import {
 } from '../../../tools/support/servers';
 import { migrations } from '@fittech/api';
 import { call, newUser, testEnvironment, type TestUser } from './support/api';
-import { describeWithServers } from './support/stack';
+import { describeWithServers, ONBOARDING } from './support/stack';
 
 const root = resolve(__dirname, '../../..');
 const apiDir = resolve(__dirname, '..');
@@ -203,14 +203,7 @@ describeWithServers('the built server process', () => {
     const user: TestUser = await newUser(base, 'sigterm');
     await call(base, 'POST', `/users/${user.id}/onboarding`, {
       token: user.token,
-      json: {
-        birthdate: '1990-01-01',
-        sex: 'male',
-        height: 180,
-        weight: 80,
-        main_goal: 'gain',
-        work_schedule: 'active',
-      },
+      json: ONBOARDING,
     });
 
     const counts = {
