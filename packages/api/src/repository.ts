@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { isDatabaseUnavailable } from './database';
 import { CACHE_CHANNEL } from './invalidation';
 import type { FoodLogBody, OnboardingBody, WorkoutLogBody } from './validation';
@@ -83,14 +83,149 @@ const ONBOARDING_SELECT = selectList(ONBOARDING_COLUMNS);
 const FOOD_LOG_SELECT = selectList(FOOD_LOG_COLUMNS);
 const WORKOUT_LOG_SELECT = selectList(WORKOUT_LOG_COLUMNS);
 
-/** Columns that are set on insert/update, with their parameter values in order. */
-function assignments(columns: Readonly<Record<string, string>>, values: Values) {
-  const entries = Object.entries(columns);
-  return {
-    columns: entries.map(([, column]) => quote(column)),
-    params: entries.map(([api]) => values[api] ?? null),
-  };
+/**
+ * A statement PostgreSQL parses and plans once per connection (a named
+ * prepared statement), not once per query: half of the database's work for a
+ * one-row write or read. The set is fixed (the texts below), so each pooled
+ * connection holds at most this many.
+ */
+interface Statement {
+  readonly name: string;
+  readonly text: string;
 }
+
+const prepared = (name: string, text: string): Statement => ({ name: `fittech_${name}`, text });
+
+/**
+ * A one-row write (`sql` ends in RETURNING) as one statement that also
+ * announces it on the cache channel: PostgreSQL delivers the notification to
+ * every replica's listener if, and only if, the write commits (a single
+ * statement is its own transaction; one round trip instead of four). The last
+ * two parameters are the channel and the payload (the user's id).
+ */
+function announcing(name: string, sql: string, parameters: number): Statement {
+  return prepared(
+    name,
+    `WITH written AS (${sql}),
+      announced AS (SELECT pg_notify($${parameters + 1}, $${parameters + 2}) WHERE EXISTS (SELECT 1 FROM written))
+      SELECT written.* FROM written, announced`,
+  );
+}
+
+/** `INSERT … VALUES ($1 = user_id, $2 …)` of every column of `columns`; `now` for the one whose null means now. */
+function insertion(table: string, columns: Readonly<Record<string, string>>, now?: string) {
+  const quoted = Object.values(columns).map(quote);
+  const values = quoted.map((c, i) =>
+    c === (now && quote(now)) ? `COALESCE($${i + 2}::timestamptz, now())` : `$${i + 2}`,
+  );
+  return `INSERT INTO ${table} (user_id, ${quoted.join(', ')}) VALUES ($1, ${values.join(', ')})`;
+}
+
+const ONBOARDING_SET = Object.values(ONBOARDING_COLUMNS)
+  .map((c, i) => `${quote(c)} = $${i + 2}`)
+  .join(', ');
+const ONBOARDING_PARAMETERS = 1 + Object.keys(ONBOARDING_COLUMNS).length;
+
+const SQL = {
+  findUserByEmail: prepared(
+    'find_user_by_email',
+    'SELECT id, email, hashed_password, token_version FROM users WHERE lower(email) = lower($1)',
+  ),
+  findUserById: prepared(
+    'find_user_by_id',
+    'SELECT id, email, token_version FROM users WHERE id = $1',
+  ),
+  createUser: prepared(
+    'create_user',
+    `INSERT INTO users (email, hashed_password) VALUES ($1, $2)
+     ON CONFLICT ((lower(email))) DO NOTHING RETURNING id, email, token_version`,
+  ),
+  bumpTokenVersion: prepared(
+    'bump_token_version',
+    'UPDATE users SET token_version = token_version + 1 WHERE id = $1',
+  ),
+  getOnboarding: prepared(
+    'get_onboarding',
+    `SELECT ${ONBOARDING_SELECT} FROM onboarding WHERE user_id = $1`,
+  ),
+  createOnboarding: announcing(
+    'create_onboarding',
+    `${insertion('onboarding', ONBOARDING_COLUMNS)}
+     ON CONFLICT (user_id) DO NOTHING RETURNING ${ONBOARDING_SELECT}`,
+    ONBOARDING_PARAMETERS,
+  ),
+  updateOnboarding: announcing(
+    'update_onboarding',
+    `UPDATE onboarding SET ${ONBOARDING_SET}, updated_at = now() WHERE user_id = $1
+     RETURNING ${ONBOARDING_SELECT}`,
+    ONBOARDING_PARAMETERS,
+  ),
+  listFoodLogs: prepared(
+    'list_food_logs',
+    `SELECT ${FOOD_LOG_SELECT} FROM food_logs WHERE user_id = $1 ORDER BY id`,
+  ),
+  foodLogsBetween: prepared(
+    'food_logs_between',
+    `SELECT ${FOOD_LOG_SELECT} FROM food_logs
+     WHERE user_id = $1 AND "timestamp" >= $2 AND "timestamp" < $3 ORDER BY id`,
+  ),
+  createFoodLog: announcing(
+    'create_food_log',
+    `${insertion('food_logs', FOOD_LOG_COLUMNS, FOOD_LOG_COLUMNS.timestamp)} RETURNING ${FOOD_LOG_SELECT}`,
+    1 + Object.keys(FOOD_LOG_COLUMNS).length,
+  ),
+  listWorkoutLogs: prepared(
+    'list_workout_logs',
+    `SELECT ${WORKOUT_LOG_SELECT} FROM workout_logs WHERE user_id = $1 ORDER BY id`,
+  ),
+  workoutsBetween: prepared(
+    'workouts_between',
+    `SELECT ${WORKOUT_LOG_SELECT} FROM workout_logs
+     WHERE user_id = $1 AND date >= $2 AND date < $3 ORDER BY id`,
+  ),
+  createWorkoutLog: announcing(
+    'create_workout_log',
+    `${insertion('workout_logs', WORKOUT_LOG_COLUMNS, WORKOUT_LOG_COLUMNS.date)} RETURNING ${WORKOUT_LOG_SELECT}`,
+    1 + Object.keys(WORKOUT_LOG_COLUMNS).length,
+  ),
+} as const;
+
+/**
+ * PostgreSQL refuses a prepared statement whose result changed shape since
+ * it was planned (a migration altered a column it returns): SQLSTATE 0A000,
+ * raised before anything ran.
+ */
+function isStalePlan(error: unknown): boolean {
+  return (
+    (error as { code?: unknown }).code === '0A000' &&
+    /cached plan must not change result type/.test((error as Error).message)
+  );
+}
+
+/**
+ * Runs `statement` prepared; when the connection's copy is stale (see
+ * {@link isStalePlan}), runs it once more as a one-off statement, which
+ * PostgreSQL plans afresh. `stale` then says the connection should be
+ * discarded (a pool.query that failed has already discarded its own).
+ */
+async function execute<R extends QueryResultRow>(
+  runner: Pool | PoolClient,
+  statement: Statement,
+  values: unknown[],
+): Promise<{ rows: R[]; stale: boolean }> {
+  try {
+    const { rows } = await runner.query<R>({ ...statement, values });
+    return { rows, stale: false };
+  } catch (error) {
+    if (!isStalePlan(error)) throw error;
+    const { rows } = await runner.query<R>({ text: statement.text, values });
+    return { rows, stale: true };
+  }
+}
+
+/** The values of `columns` in `values`, in column order; absent ones are null. */
+const parameters = (columns: Readonly<Record<string, string>>, values: Values) =>
+  Object.keys(columns).map((api) => values[api] ?? null);
 
 export class Repository {
   constructor(
@@ -98,24 +233,26 @@ export class Repository {
     private readonly observer?: WriteObserver,
   ) {}
 
+  private async rows<R extends QueryResultRow = Row>(
+    statement: Statement,
+    values: unknown[],
+  ): Promise<R[]> {
+    return (await execute<R>(this.pool, statement, values)).rows;
+  }
+
   /** The account an email names, whatever its case (a unique index on `lower(email)`). */
   async findUserByEmail(
     email: string,
   ): Promise<(Account & { hashed_password: string }) | undefined> {
-    const { rows } = await this.pool.query<Account & { hashed_password: string }>(
-      'SELECT id, email, hashed_password, token_version FROM users WHERE lower(email) = lower($1)',
-      [email.trim()],
-    );
+    const rows = await this.rows<Account & { hashed_password: string }>(SQL.findUserByEmail, [
+      email.trim(),
+    ]);
     return rows[0];
   }
 
   async findUserById(id: number): Promise<Account | undefined> {
     if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) return undefined;
-    const { rows } = await this.pool.query<Account>(
-      'SELECT id, email, token_version FROM users WHERE id = $1',
-      [id],
-    );
-    return rows[0];
+    return (await this.rows<Account>(SQL.findUserById, [id]))[0];
   }
 
   /**
@@ -123,149 +260,95 @@ export class Repository {
    * case (race-free: the unique index on `lower(email)` decides).
    */
   async createUser(email: string, hashedPassword: string): Promise<Account | undefined> {
-    const { rows } = await this.pool.query<Account>(
-      `INSERT INTO users (email, hashed_password) VALUES ($1, $2)
-       ON CONFLICT ((lower(email))) DO NOTHING RETURNING id, email, token_version`,
-      [email, hashedPassword],
-    );
-    return rows[0];
+    return (await this.rows<Account>(SQL.createUser, [email, hashedPassword]))[0];
   }
 
   /** Revokes every token of the account: their version no longer matches. */
   async bumpTokenVersion(id: number): Promise<void> {
-    await this.pool.query('UPDATE users SET token_version = token_version + 1 WHERE id = $1', [id]);
+    await this.rows(SQL.bumpTokenVersion, [id]);
   }
 
   async getOnboarding(userId: number): Promise<Row | undefined> {
-    const { rows } = await this.pool.query(
-      `SELECT ${ONBOARDING_SELECT} FROM onboarding WHERE user_id = $1`,
-      [userId],
-    );
-    return rows[0];
+    return (await this.rows(SQL.getOnboarding, [userId]))[0];
   }
 
   /** Inserts the user's onboarding; undefined when one already exists. */
   createOnboarding(userId: number, values: OnboardingValues): Promise<Row | undefined> {
-    const { columns, params } = assignments(ONBOARDING_COLUMNS, values);
-    const placeholders = columns.map((_, i) => `$${i + 2}`).join(', ');
-    return this.writeForUser(
-      userId,
-      `INSERT INTO onboarding (user_id, ${columns.join(', ')}) VALUES ($1, ${placeholders})
-       ON CONFLICT (user_id) DO NOTHING RETURNING ${ONBOARDING_SELECT}`,
-      [userId, ...params],
-    );
+    return this.writeForUser(userId, SQL.createOnboarding, parameters(ONBOARDING_COLUMNS, values));
   }
 
   /** Replaces every field of the user's onboarding (omitted ones become null); undefined when none. */
   updateOnboarding(userId: number, values: OnboardingValues): Promise<Row | undefined> {
-    const { columns, params } = assignments(ONBOARDING_COLUMNS, values);
-    const set = columns.map((c, i) => `${c} = $${i + 2}`).join(', ');
-    return this.writeForUser(
-      userId,
-      `UPDATE onboarding SET ${set}, updated_at = now() WHERE user_id = $1
-       RETURNING ${ONBOARDING_SELECT}`,
-      [userId, ...params],
-    );
+    return this.writeForUser(userId, SQL.updateOnboarding, parameters(ONBOARDING_COLUMNS, values));
   }
 
-  async listFoodLogs(userId: number): Promise<Row[]> {
-    const { rows } = await this.pool.query(
-      `SELECT ${FOOD_LOG_SELECT} FROM food_logs WHERE user_id = $1 ORDER BY id`,
-      [userId],
-    );
-    return rows;
+  listFoodLogs(userId: number): Promise<Row[]> {
+    return this.rows(SQL.listFoodLogs, [userId]);
   }
 
   /** Food logs whose timestamp falls in [from, to). */
-  async foodLogsBetween(userId: number, from: string, to: string): Promise<Row[]> {
-    const { rows } = await this.pool.query(
-      `SELECT ${FOOD_LOG_SELECT} FROM food_logs
-       WHERE user_id = $1 AND "timestamp" >= $2 AND "timestamp" < $3 ORDER BY id`,
-      [userId, from, to],
-    );
-    return rows;
+  foodLogsBetween(userId: number, from: string, to: string): Promise<Row[]> {
+    return this.rows(SQL.foodLogsBetween, [userId, from, to]);
   }
 
   /** Inserts a food log; a missing timestamp means now. */
   async createFoodLog(userId: number, values: FoodLogValues): Promise<Row> {
-    const { columns, params } = assignments(FOOD_LOG_COLUMNS, values);
-    const placeholders = columns.map((c, i) =>
-      c === '"timestamp"' ? `COALESCE($${i + 2}::timestamptz, now())` : `$${i + 2}`,
-    );
-    const row = await this.writeForUser(
+    return (await this.writeForUser(
       userId,
-      `INSERT INTO food_logs (user_id, ${columns.join(', ')}) VALUES ($1, ${placeholders.join(', ')})
-       RETURNING ${FOOD_LOG_SELECT}`,
-      [userId, ...params],
-    );
-    return row!;
+      SQL.createFoodLog,
+      parameters(FOOD_LOG_COLUMNS, values),
+    ))!;
   }
 
-  async listWorkoutLogs(userId: number): Promise<Row[]> {
-    const { rows } = await this.pool.query(
-      `SELECT ${WORKOUT_LOG_SELECT} FROM workout_logs WHERE user_id = $1 ORDER BY id`,
-      [userId],
-    );
-    return rows;
+  listWorkoutLogs(userId: number): Promise<Row[]> {
+    return this.rows(SQL.listWorkoutLogs, [userId]);
   }
 
   /** Workouts whose date falls in [from, to). */
-  async workoutsBetween(userId: number, from: string, to: string): Promise<Row[]> {
-    const { rows } = await this.pool.query(
-      `SELECT ${WORKOUT_LOG_SELECT} FROM workout_logs
-       WHERE user_id = $1 AND date >= $2 AND date < $3 ORDER BY id`,
-      [userId, from, to],
-    );
-    return rows;
+  workoutsBetween(userId: number, from: string, to: string): Promise<Row[]> {
+    return this.rows(SQL.workoutsBetween, [userId, from, to]);
   }
 
   /** Inserts a workout log; a missing date means now. */
   async createWorkoutLog(userId: number, values: WorkoutLogValues): Promise<Row> {
-    const { columns, params } = assignments(WORKOUT_LOG_COLUMNS, values);
-    const placeholders = columns.map((c, i) =>
-      c === '"date"' ? `COALESCE($${i + 2}::timestamptz, now())` : `$${i + 2}`,
-    );
-    const row = await this.writeForUser(
+    return (await this.writeForUser(
       userId,
-      `INSERT INTO workout_logs (user_id, ${columns.join(', ')}) VALUES ($1, ${placeholders.join(', ')})
-       RETURNING ${WORKOUT_LOG_SELECT}`,
-      [userId, ...params],
-    );
-    return row!;
+      SQL.createWorkoutLog,
+      parameters(WORKOUT_LOG_COLUMNS, values),
+    ))!;
   }
 
   /**
-   * Runs a one-row write (`sql` ends in RETURNING) as one statement that also
-   * announces it on the cache channel: PostgreSQL delivers the notification
-   * to every replica's listener if, and only if, the write commits (a single
-   * statement is its own transaction; one round trip instead of four).
+   * Runs one of the {@link announcing} statements for `userId` (its first
+   * parameter) and tells the observer how it ended.
    */
   private async writeForUser(
     userId: number,
-    sql: string,
+    statement: Statement,
     params: unknown[],
   ): Promise<Row | undefined> {
-    const n = params.length;
-    const statement = `WITH written AS (${sql}),
-      announced AS (SELECT pg_notify($${n + 1}, $${n + 2}) WHERE EXISTS (SELECT 1 FROM written))
-      SELECT written.* FROM written, announced`;
     const payload = String(userId);
     const client = await this.pool.connect();
     const backendPid = (client as { processID?: number }).processID ?? 0;
-    let broken: Error | undefined;
+    let discard: Error | boolean = false;
     let rows: Row[];
     this.observer?.committing(userId, backendPid);
     try {
-      ({ rows } = await client.query(statement, [...params, CACHE_CHANNEL, payload]));
+      ({ rows, stale: discard } = await execute<Row>(client, statement, [
+        userId,
+        ...params,
+        CACHE_CHANNEL,
+        payload,
+      ]));
     } catch (error) {
       // A connection that timed out or broke is destroyed (PostgreSQL ends what it was doing
       // with the session); a statement that failed left nothing behind (it was its own transaction).
-      if (isDatabaseUnavailable(error)) broken = error as Error;
+      if (isDatabaseUnavailable(error)) discard = error as Error;
       // Failed, or unknown (the connection broke after the commit): invalidate anyway.
       await this.observer?.settled(userId, backendPid, 'unknown');
       throw error;
     } finally {
-      client.release(broken);
+      client.release(discard);
     }
     // After the connection is back in the pool: the refresh reads through it.
     await this.observer?.settled(userId, backendPid, rows.length > 0 ? 'committed' : 'unchanged');
