@@ -17,7 +17,7 @@ import {
 import { barChart, type Bar, type Panel } from './chart';
 import { BUSY_PERCENT } from './cpu';
 import type { ProfileSummary } from './profile';
-import { int, ms, ratioSpread, spread, times, summarize, type Summary } from './stats';
+import { int, ms, ratio, ratioSpread, spread, times, summarize, type Summary } from './stats';
 import {
   MEASUREMENTS,
   STAGE_LABELS,
@@ -82,11 +82,15 @@ const table = (head: readonly string[], rows: readonly (readonly (string | numbe
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 
 /** API CPU time per request, µs: the API process's CPU share over its request rate. */
+/** The API's CPU µs per request in each sub-run; undefined unless every sub-run has its CPU. */
+function cpuSamples(s: ScenarioResult): number[] | undefined {
+  if (s.subRuns.length === 0 || s.subRuns.some((r) => !r.cpu)) return undefined;
+  return s.subRuns.map((r) => ((r.cpu!.api / 100) * 1e6) / r.requestsPerSecond);
+}
+
 function cpuPerRequest(s: ScenarioResult): Summary | undefined {
-  const samples = s.subRuns
-    .filter((r) => r.cpu)
-    .map((r) => ((r.cpu!.api / 100) * 1e6) / r.requestsPerSecond);
-  return samples.length === 0 ? undefined : summarize(samples);
+  const samples = cpuSamples(s);
+  return samples && summarize(samples);
 }
 
 function cacheMix(cache: Record<string, number>): string {
@@ -322,12 +326,11 @@ function goalsSection(api: Extract<BenchResults['api'], { skipped: false }>): st
     const c = level.connections;
     const r = level.ratios;
     const hits = level.scenarios.writes.subRuns.map((run) => readHitShare(run.cache));
-    const cpu = (key: ScenarioKey) => cpuPerRequest(level.scenarios[key])?.median;
     // At saturation requests/s is the inverse of CPU per request: the same goal, steadier on a busy machine.
     const byCpu = (over: ScenarioKey, under: ScenarioKey) => {
-      const a = cpu(over);
-      const b = cpu(under);
-      return a && b ? `${(b / a).toFixed(2)}×` : '–';
+      const a = cpuSamples(level.scenarios[over]);
+      const b = cpuSamples(level.scenarios[under]);
+      return a && b ? `${ratio(b, a).value.toFixed(2)}×` : '–';
     };
     rows.push(
       [

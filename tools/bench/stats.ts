@@ -38,9 +38,12 @@ export function quantileOfSorted(sorted: Float64Array | readonly number[], q: nu
 }
 
 /**
- * A ratio between two measurements of the same run: the ratio of the
- * medians, and the spread of the ratio over paired samples (round i of a
- * against round i of b), which shows how much of it is noise.
+ * A ratio between two measurements of the same run, taken over paired
+ * samples (round i of a against round i of b, which ran side by side): their
+ * median, and their spread, which shows how much of it is noise. Not the
+ * ratio of the two medians: that can set a fast round of one measurement
+ * against a slow round of the other, and so measures the machine's drift
+ * between rounds as much as the difference between the two.
  */
 export interface Ratio {
   readonly value: number;
@@ -49,8 +52,11 @@ export interface Ratio {
 }
 
 export function ratio(a: readonly number[], b: readonly number[]): Ratio {
-  const paired = a.slice(0, Math.min(a.length, b.length)).map((x, i) => x / b[i]!);
-  return { value: median(a) / median(b), min: Math.min(...paired), max: Math.max(...paired) };
+  if (a.length !== b.length) {
+    throw new Error(`bench: a ratio needs paired samples (got ${a.length} against ${b.length})`);
+  }
+  const paired = a.map((x, i) => x / b[i]!);
+  return { value: median(paired), min: Math.min(...paired), max: Math.max(...paired) };
 }
 
 /** Milliseconds with as many decimals as are meaningful at that size. */
