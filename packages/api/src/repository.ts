@@ -80,8 +80,6 @@ const selectList = (columns: Readonly<Record<string, string>>) =>
   ].join(', ');
 
 const ONBOARDING_SELECT = selectList(ONBOARDING_COLUMNS);
-const FOOD_LOG_SELECT = selectList(FOOD_LOG_COLUMNS);
-const WORKOUT_LOG_SELECT = selectList(WORKOUT_LOG_COLUMNS);
 
 /**
  * A statement PostgreSQL parses and plans once per connection (a named
@@ -126,6 +124,35 @@ const ONBOARDING_SET = Object.values(ONBOARDING_COLUMNS)
   .join(', ');
 const ONBOARDING_PARAMETERS = 1 + Object.keys(ONBOARDING_COLUMNS).length;
 
+/**
+ * The statements of a per-user log table: all of a user's rows, those whose
+ * `time` falls in [$2, $3), and an insert (a null `time` means now).
+ */
+function logStatements(
+  kind: string,
+  table: string,
+  columns: Readonly<Record<string, string>>,
+  time: string,
+) {
+  const select = selectList(columns);
+  const mine = `SELECT ${select} FROM ${table} WHERE user_id = $1`;
+  return {
+    list: prepared(`list_${kind}s`, `${mine} ORDER BY id`),
+    between: prepared(
+      `${kind}s_between`,
+      `${mine} AND ${quote(time)} >= $2 AND ${quote(time)} < $3 ORDER BY id`,
+    ),
+    create: announcing(
+      `create_${kind}`,
+      `${insertion(table, columns, time)} RETURNING ${select}`,
+      1 + Object.keys(columns).length,
+    ),
+  };
+}
+
+const FOOD_LOG_SQL = logStatements('food_log', 'food_logs', FOOD_LOG_COLUMNS, 'timestamp');
+const WORKOUT_LOG_SQL = logStatements('workout_log', 'workout_logs', WORKOUT_LOG_COLUMNS, 'date');
+
 const SQL = {
   findUserByEmail: prepared(
     'find_user_by_email',
@@ -159,34 +186,6 @@ const SQL = {
     `UPDATE onboarding SET ${ONBOARDING_SET}, updated_at = now() WHERE user_id = $1
      RETURNING ${ONBOARDING_SELECT}`,
     ONBOARDING_PARAMETERS,
-  ),
-  listFoodLogs: prepared(
-    'list_food_logs',
-    `SELECT ${FOOD_LOG_SELECT} FROM food_logs WHERE user_id = $1 ORDER BY id`,
-  ),
-  foodLogsBetween: prepared(
-    'food_logs_between',
-    `SELECT ${FOOD_LOG_SELECT} FROM food_logs
-     WHERE user_id = $1 AND "timestamp" >= $2 AND "timestamp" < $3 ORDER BY id`,
-  ),
-  createFoodLog: announcing(
-    'create_food_log',
-    `${insertion('food_logs', FOOD_LOG_COLUMNS, FOOD_LOG_COLUMNS.timestamp)} RETURNING ${FOOD_LOG_SELECT}`,
-    1 + Object.keys(FOOD_LOG_COLUMNS).length,
-  ),
-  listWorkoutLogs: prepared(
-    'list_workout_logs',
-    `SELECT ${WORKOUT_LOG_SELECT} FROM workout_logs WHERE user_id = $1 ORDER BY id`,
-  ),
-  workoutsBetween: prepared(
-    'workouts_between',
-    `SELECT ${WORKOUT_LOG_SELECT} FROM workout_logs
-     WHERE user_id = $1 AND date >= $2 AND date < $3 ORDER BY id`,
-  ),
-  createWorkoutLog: announcing(
-    'create_workout_log',
-    `${insertion('workout_logs', WORKOUT_LOG_COLUMNS, WORKOUT_LOG_COLUMNS.date)} RETURNING ${WORKOUT_LOG_SELECT}`,
-    1 + Object.keys(WORKOUT_LOG_COLUMNS).length,
   ),
 } as const;
 
@@ -283,37 +282,37 @@ export class Repository {
   }
 
   listFoodLogs(userId: number): Promise<Row[]> {
-    return this.rows(SQL.listFoodLogs, [userId]);
+    return this.rows(FOOD_LOG_SQL.list, [userId]);
   }
 
   /** Food logs whose timestamp falls in [from, to). */
   foodLogsBetween(userId: number, from: string, to: string): Promise<Row[]> {
-    return this.rows(SQL.foodLogsBetween, [userId, from, to]);
+    return this.rows(FOOD_LOG_SQL.between, [userId, from, to]);
   }
 
   /** Inserts a food log; a missing timestamp means now. */
   async createFoodLog(userId: number, values: FoodLogValues): Promise<Row> {
     return (await this.writeForUser(
       userId,
-      SQL.createFoodLog,
+      FOOD_LOG_SQL.create,
       parameters(FOOD_LOG_COLUMNS, values),
     ))!;
   }
 
   listWorkoutLogs(userId: number): Promise<Row[]> {
-    return this.rows(SQL.listWorkoutLogs, [userId]);
+    return this.rows(WORKOUT_LOG_SQL.list, [userId]);
   }
 
   /** Workouts whose date falls in [from, to). */
   workoutsBetween(userId: number, from: string, to: string): Promise<Row[]> {
-    return this.rows(SQL.workoutsBetween, [userId, from, to]);
+    return this.rows(WORKOUT_LOG_SQL.between, [userId, from, to]);
   }
 
   /** Inserts a workout log; a missing date means now. */
   async createWorkoutLog(userId: number, values: WorkoutLogValues): Promise<Row> {
     return (await this.writeForUser(
       userId,
-      SQL.createWorkoutLog,
+      WORKOUT_LOG_SQL.create,
       parameters(WORKOUT_LOG_COLUMNS, values),
     ))!;
   }
