@@ -215,13 +215,22 @@ function place(
 }
 
 /**
- * The HorizontalPodAutoscaler's maximum: `api.maxReplicas`, else twice
- * `api.replicas` (at most DEFAULTS.api.maxReplicas). The chart's
+ * An autoscaler's maximum when none is given: twice `replicas`, at most
+ * DEFAULTS.api.maxReplicas. Every workload chart's `autoscaling.maxReplicas`
+ * defaults to it.
+ */
+export function defaultMaxReplicas(replicas: number): number {
+  return Math.min(DEFAULTS.api.maxReplicas, 2 * replicas);
+}
+
+/**
+ * The HorizontalPodAutoscaler's maximum: `api.maxReplicas`, else
+ * {@link defaultMaxReplicas} of `api.replicas`. The chart's
  * `autoscaling.maxReplicas` defaults to it, and the capacity check holds it
  * to `nodeGroup.maxSize` nodes.
  */
 export function autoscalingMaxReplicas(c: FitTechConfig): number {
-  return c.api.maxReplicas ?? Math.min(DEFAULTS.api.maxReplicas, 2 * c.api.replicas);
+  return c.api.maxReplicas ?? defaultMaxReplicas(c.api.replicas);
 }
 
 /**

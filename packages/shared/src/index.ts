@@ -75,6 +75,7 @@ export {
   checkCapacity,
   checkReplicas,
   autoscalingMaxReplicas,
+  defaultMaxReplicas,
   type ReplicaDemand,
   type CapacityProblem,
   type InstanceType,

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type * as kplus from 'cdk8s-plus-28';
 import { defineValues, type ValuesDefinition } from '../values/definition';
-import { secretValueName } from '@fittech/shared';
+import { defaultMaxReplicas, secretValueName } from '@fittech/shared';
 import { contractVariables, secretVariables } from './environment';
 
 export { secretValueName };
@@ -10,7 +10,6 @@ import { serviceAnnotations } from './service';
 import {
   environmentSchemas,
   imageSchemas,
-  MAX_REPLICAS,
   podSchemas,
   resourcesSchema,
   scalingSchemas,
@@ -133,7 +132,7 @@ export function apiWorkloadValues(
     autoscaling: {
       enabled: defaults.autoscaling?.enabled ?? false,
       minReplicas: defaults.autoscaling?.minReplicas ?? replicas,
-      maxReplicas: defaults.autoscaling?.maxReplicas ?? Math.min(MAX_REPLICAS, 2 * replicas),
+      maxReplicas: defaults.autoscaling?.maxReplicas ?? defaultMaxReplicas(replicas),
       targetCPUUtilizationPercentage: defaults.autoscaling?.targetCPUUtilizationPercentage ?? 70,
     },
     resources: structuredClone(defaults.resources) as ApiWorkloadValues['resources'],
