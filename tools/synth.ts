@@ -41,6 +41,7 @@ import { PROJECT_CONFIG_FILE, loadProjectConfig } from '@fittech/shared/loader';
 import { keepCompiledValidators, synthesizeFitTechChart } from '@fittech/manifests';
 // The narrow entry point, not the package's: its index also loads the deploy CLI's modules.
 import { generateWorkflows } from '@fittech/infra/pipeline';
+import { milliseconds } from './clock';
 import { composeFile, COMPOSE_FILE } from './compose';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -117,9 +118,6 @@ export interface SynthResult {
   readonly timings: Record<'config' | 'terraform' | 'manifests' | 'workflows' | 'write', number>;
 }
 
-// process.hrtime, not performance.now(): the first use of `performance` loads perf_hooks.
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-
 /** The project configuration: given, or loaded from its file. */
 export function projectOf(options: SynthOptions): { project: ProjectConfig; source: string } {
   if (options.project) return { project: options.project, source: PROJECT_CONFIG_FILE };
@@ -163,7 +161,7 @@ type Generation = Omit<Generated, 'terraform'> & {
 };
 
 function startGeneration(options: SynthOptions): Generation {
-  const t0 = now();
+  const t0 = milliseconds();
   const { project, source: projectSource } = projectOf(options);
   let overrides = options.overrides;
   let locate: Locate | undefined;
@@ -186,11 +184,11 @@ function startGeneration(options: SynthOptions): Generation {
     ...(locate ? { locate } : {}),
   });
   const committed = projectConfigs(project, projectSource);
-  const t1 = now();
+  const t1 = milliseconds();
   const terraformFiles = (options.terraform ?? terraformHere)(config);
-  const t2 = now();
+  const t2 = milliseconds();
   const { chart, manifests } = synthesizeFitTechChart(config);
-  const t3 = now();
+  const t3 = milliseconds();
   const workflows = options.workflowsDir === false ? {} : generateWorkflows(committed);
   const rootFiles: Files =
     options.workflowsDir === false
@@ -199,7 +197,7 @@ function startGeneration(options: SynthOptions): Generation {
           [OVERRIDES_SCHEMA_FILE]: `${JSON.stringify(overridesJsonSchema(), null, 2)}\n`,
           [COMPOSE_FILE]: composeFile(committed[environmentNames(project)[0]!]!),
         };
-  const t4 = now();
+  const t4 = milliseconds();
   const timings = { config: t1 - t0, terraform: t2 - t1, manifests: t3 - t2, workflows: t4 - t3 };
   return {
     config,
@@ -209,9 +207,9 @@ function startGeneration(options: SynthOptions): Generation {
     rootFiles,
     timings,
     terraform() {
-      const start = now();
+      const start = milliseconds();
       const files = terraformFiles();
-      const waitedMs = now() - start;
+      const waitedMs = milliseconds() - start;
       // In another thread, Terraform costs this one the time it waits for it.
       timings.terraform += waitedMs;
       return { files, waitedMs };
@@ -301,7 +299,7 @@ export function synth(options: SynthOptions = {}): SynthResult {
       : resolve(cwd, options.repoDir ?? REPO_ROOT);
   const generated = startGeneration({ ...options, ...(repoDir ? {} : { workflowsDir: false }) });
   const out = resolve(cwd, options.out ?? join(REPO_ROOT, 'dist'));
-  const t0 = now();
+  const t0 = milliseconds();
   let terraform: Files = {};
   let waited = 0;
   replaceDirectory(out, {
@@ -320,7 +318,7 @@ export function synth(options: SynthOptions = {}): SynthResult {
     writeFilesAtomically(join(repoDir, WORKFLOWS_DIR), generated.workflows);
     writeFilesAtomically(repoDir, generated.rootFiles);
   }
-  const write = now() - t0 - waited;
+  const write = milliseconds() - t0 - waited;
   const keys = (f: Files) => Object.keys(f).sort();
   return {
     config: generated.config,

@@ -21,6 +21,7 @@ import Module from 'node:module';
 import { basename, dirname, relative, sep } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
+import { milliseconds } from '../clock';
 import type { BundleSpec } from './build';
 import { isCurrent, manifestPath, type BundleManifest } from './manifest';
 
@@ -64,9 +65,6 @@ function readManifest(bundle: string): BundleManifest | undefined {
     return undefined;
   }
 }
-
-/** A clock without `performance`, whose first use loads perf_hooks (a few ms of a short CLI). */
-const milliseconds = () => Number(process.hrtime.bigint()) / 1e6;
 
 function debug(line: string): void {
   if (process.env.FITTECH_BUNDLE_DEBUG) process.stderr.write(`bundle: ${line}\n`);
