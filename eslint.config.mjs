@@ -27,10 +27,9 @@ export default tseslint.config(
                 '!@fittech/shared/loader',
                 '!@fittech/shared/core',
                 '!@fittech/infra/synthesize',
-                '!@fittech/infra/pipeline',
               ],
               message:
-                "Import only the package entry points (index.ts and the subpaths of the packages' exports maps: @fittech/manifests/testing, @fittech/shared/loader, @fittech/shared/core, @fittech/infra/synthesize, @fittech/infra/pipeline).",
+                "Import only the package entry points (index.ts and the subpaths of the packages' exports maps: @fittech/manifests/testing, @fittech/shared/loader, @fittech/shared/core, @fittech/infra/synthesize).",
             },
             {
               regex: '^@cdktf/provider-aws$',

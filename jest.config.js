@@ -8,7 +8,7 @@ const moduleNameMapper = {
   '^@fittech/([a-z]+)$': '<rootDir>/packages/$1/src',
   '^@fittech/shared/loader$': '<rootDir>/packages/shared/src/loader',
   '^@fittech/shared/core$': '<rootDir>/packages/shared/src/core',
-  '^@fittech/infra/(synthesize|pipeline)$': '<rootDir>/packages/infra/src/$1',
+  '^@fittech/infra/synthesize$': '<rootDir>/packages/infra/src/synthesize',
   '^@fittech/manifests/testing$': '<rootDir>/packages/manifests/src/testing',
 };
 const project = (name, roots) => ({
@@ -39,6 +39,7 @@ module.exports = {
     project('api', ['<rootDir>/packages/api/test']),
     project('manifests', ['<rootDir>/packages/manifests/test']),
     project('infra', ['<rootDir>/packages/infra/test']),
+    project('cli', ['<rootDir>/packages/cli/test']),
     project('platform', ['<rootDir>/test']),
   ],
 };

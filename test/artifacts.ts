@@ -3,7 +3,7 @@
  * (exactly what `pnpm synth` writes) and look inside it.
  */
 import { parseAllDocuments } from 'yaml';
-import { generate, type SynthOptions } from '../tools/synth';
+import { generate, type SynthOptions } from '@fittech/cli';
 import project from '../fittech.config';
 
 export interface K8sObject {

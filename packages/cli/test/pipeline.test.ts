@@ -27,7 +27,7 @@ import {
   deployTarget,
   generateWorkflows,
 } from '../src/pipeline';
-import { TERRAFORM_OUTPUTS } from '../src/stack';
+import { TERRAFORM_OUTPUTS } from '@fittech/infra';
 import { DATABASE_URL_OUTPUT } from '../src/deploy/operations';
 import { runCli } from './deploy-support';
 

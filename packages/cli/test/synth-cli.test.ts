@@ -1,7 +1,7 @@
 /**
  * The `pnpm synth` entry point as a user runs it: the CLI's bundle
- * (tools/synth-cli.ts) in a fresh process (the root `pnpm test` script builds
- * first), and the same CLI unbundled (tools/synth.ts) writing the same bytes.
+ * (src/synth/cli.ts) in a fresh process (the root `pnpm test` script builds
+ * first), and the same CLI unbundled (src/synth/synth.ts) writing the same bytes.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -17,9 +17,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
-const REPO = resolve(__dirname, '..');
-const CLI = resolve(REPO, 'tools', 'dist', 'synth-cli.js');
-const UNBUNDLED = resolve(REPO, 'tools', 'dist', 'synth.js');
+const REPO = resolve(__dirname, '..', '..', '..');
+const DIST = resolve(__dirname, '..', 'dist');
+const CLI = resolve(DIST, 'synth', 'cli.js');
+const UNBUNDLED = resolve(DIST, 'synth', 'synth.js');
 
 function synth(args: string[], cwd = REPO, cli = CLI) {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd });
@@ -93,7 +94,7 @@ describe('pnpm synth', () => {
     // The worker is the only runner of the Terraform bundle.
     expect(r.stderr).toMatch(/^bundle: terraform\.bundle\.js: (current|built), code cache/m);
     expect(r.stderr).toMatch(/^bundle: synth\.bundle\.js: (current|built), code cache/m);
-    const text = (name: string) => readFileSync(join(REPO, 'tools', 'dist', name), 'latin1');
+    const text = (name: string) => readFileSync(join(DIST, name), 'latin1');
     const main = text('synth.bundle.js');
     const terraform = text('terraform.bundle.js');
     expect(main).not.toMatch(/node_modules\/\.pnpm\/(cdktf|@cdktf\+provider-aws)@/);

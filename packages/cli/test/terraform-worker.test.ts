@@ -1,5 +1,5 @@
 /**
- * The synth CLI's Terraform stage in its worker thread (tools/terraform-worker/),
+ * The synth CLI's Terraform stage in its worker thread (src/terraform-worker/),
  * run as the CLI runs it: the compiled launcher and the Terraform bundle (the
  * root `pnpm test` script builds both first). What comes back is what
  * synthesizing in this thread gives, and a failure comes back as a failure,
@@ -9,11 +9,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveConfig } from '@fittech/shared';
 import { synthesizeTerraform } from '@fittech/infra/synthesize';
-import project from '../fittech.config';
-import type * as Channel from '../tools/terraform-worker/channel';
-import type * as Client from '../tools/terraform-worker/client';
+import project from '../../../fittech.config';
+import type * as Channel from '../src/terraform-worker/channel';
+import type * as Client from '../src/terraform-worker/client';
 
-const DIST = resolve(__dirname, '..', 'tools', 'dist', 'terraform-worker');
+const DIST = resolve(__dirname, '..', 'dist', 'terraform-worker');
 // The compiled modules: the channel starts the worker from the launch.js beside it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = <T>(name: string) => require(resolve(DIST, `${name}.js`)) as T;
@@ -61,7 +61,7 @@ describe('the Terraform stage in a worker thread', () => {
     try {
       // No worker starts, loads CDKTF and synthesizes within a millisecond.
       expect(() => client.terraformIn(worker, 1)(config)()).toThrow(
-        'the Terraform stage did not answer within 0.001 s. Run `node tools/dist/synth.js`',
+        'the Terraform stage did not answer within 0.001 s. Run `node packages/cli/dist/synth/synth.js`',
       );
     } finally {
       worker.close();

@@ -31,7 +31,3 @@ export { ImageRepository, type ImageRepositoryProps } from './registry';
 export { ClusterKey, type ClusterKeyProps } from './encryption';
 export { type AwsContext, awsContext } from './aws-context';
 export { cidrSubnet, subnetLayout, VPC_PREFIX_RANGE, type SubnetLayout } from './cidr';
-// CI/CD pipeline generation (issue 6), and the deploy CLI's building blocks
-// (`deployment.helmUpgrade(ctx)`, `deployment.checkHealth(...)`; the executable is bin `fittech-deploy`).
-export * from './pipeline';
-export * as deployment from './deploy';

@@ -1,6 +1,6 @@
 /**
  * Benchmark child, the floor of synth: node loading exactly the modules
- * tools/synth.ts imports (yaml, @fittech/shared, @fittech/manifests,
+ * packages/cli/src/synth/synth.ts imports (yaml, @fittech/shared, @fittech/manifests,
  * @fittech/infra) and running nothing. Prints one line of JSON.
  *
  * The heavy third-party libraries are loaded first, one at a time, each

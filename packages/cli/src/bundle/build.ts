@@ -1,5 +1,5 @@
 /**
- * Builds a CLI's bundle: its compiled entry (tools/dist/…) and everything it
+ * Builds a CLI's bundle: its compiled entry (packages/cli/dist/…) and everything it
  * requires, workspace packages and third-party libraries, in one CommonJS file
  * written by esbuild. One file instead of ~1,100 saves node resolving,
  * reading and compiling each module; it also lets one V8 code cache cover the
@@ -24,7 +24,7 @@ import {
 export interface BundleSpec {
   /** The compiled entry module (a .js file that runs the CLI). */
   readonly entry: string;
-  /** The bundle to write, e.g. tools/dist/synth.bundle.js; its manifest and code caches go beside it. */
+  /** The bundle to write, e.g. packages/cli/dist/synth.bundle.js; its manifest and code caches go beside it. */
   readonly bundle: string;
   /** The workspace root: where node_modules/.modules.yaml and pnpm-lock.yaml are. */
   readonly root: string;

@@ -1,5 +1,5 @@
 /**
- * `node tools/dist/bundle/prepare.js`: builds every CLI bundle that is missing
+ * `node packages/cli/dist/bundle/prepare.js`: builds every CLI bundle that is missing
  * or out of date (`pnpm build`, `pnpm test` and `pnpm bench` run it after
  * tsc), so that their runs do not build one on the way, several at once.
  */

@@ -2,24 +2,24 @@
 import { join, resolve } from 'node:path';
 import type { BundleSpec } from './build';
 
-/** tools/dist/bundle/ → tools/dist/ and the repository. */
+/** packages/cli/dist/bundle/ → packages/cli/dist/ and the repository. */
 const DIST = resolve(__dirname, '..');
-const ROOT = resolve(DIST, '..', '..');
+const ROOT = resolve(DIST, '..', '..', '..');
 
 /**
- * `pnpm synth`: tools/synth.ts's CLI (entry synth-main.ts). CDKTF stays out:
+ * `pnpm synth`: synth/synth.ts's CLI (entry synth/main.ts). CDKTF stays out:
  * the CLI's Terraform stage runs in a worker from TERRAFORM_BUNDLE, and the
  * in-thread stage it falls back to loads `@fittech/infra/synthesize` from
  * node_modules.
  */
 export const SYNTH_BUNDLE: BundleSpec = {
-  entry: join(DIST, 'synth-main.js'),
+  entry: join(DIST, 'synth', 'main.js'),
   bundle: join(DIST, 'synth.bundle.js'),
   root: ROOT,
   external: ['@fittech/infra/synthesize'],
 };
 
-/** The synth CLI's Terraform worker (tools/terraform-worker/entry.ts). */
+/** The synth CLI's Terraform worker (terraform-worker/entry.ts). */
 export const TERRAFORM_BUNDLE: BundleSpec = {
   entry: join(DIST, 'terraform-worker', 'entry.js'),
   bundle: join(DIST, 'terraform.bundle.js'),

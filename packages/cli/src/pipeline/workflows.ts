@@ -25,7 +25,7 @@ export interface WorkflowOptions {
 }
 
 /**
- * How the workflow runs the deploy CLI: the `fittech-deploy` bin of @fittech/infra, which
+ * How the workflow runs the deploy CLI: the `fittech-deploy` bin of @fittech/cli, which
  * pnpm links into the workspace root (dist/deploy/cli.js, built by `pnpm synth`).
  */
 export const DEPLOY_CLI = 'pnpm exec fittech-deploy';

@@ -1,17 +1,17 @@
 /**
  * `pnpm synth`: the CLI of synth.ts, run from one esbuild bundle of it with
- * V8's code cache (tools/bundle/), so that a synth costs little more than its
+ * V8's code cache (../bundle/), so that a synth costs little more than its
  * work: node neither resolves, reads nor compiles the ~1,100 modules it needs
  * one by one. Its Terraform stage runs in a worker thread from a bundle of its
- * own (tools/terraform-worker/), started first, so that CDKTF loads and
+ * own (../terraform-worker/), started first, so that CDKTF loads and
  * synthesizes on the second core while this thread loads the CLI and builds
  * the Helm chart. The bundles are built (or rebuilt, when what they were built
- * from changed) by the first run that needs them; `node tools/dist/synth.js`
+ * from changed) by the first run that needs them; `node packages/cli/dist/synth/synth.js`
  * runs the same CLI unbundled, in one thread.
  */
-import { runBundled, whenCurrent } from './bundle/run';
-import { SYNTH_BUNDLE, TERRAFORM_BUNDLE } from './bundle/specs';
-import { startTerraformWorker } from './terraform-worker/channel';
+import { runBundled, whenCurrent } from '../bundle/run';
+import { SYNTH_BUNDLE, TERRAFORM_BUNDLE } from '../bundle/specs';
+import { startTerraformWorker } from '../terraform-worker/channel';
 
 const args = process.argv.slice(2);
 const help = args.some((a) => a === '-h' || a === '--help');
@@ -21,7 +21,7 @@ whenCurrent(TERRAFORM_BUNDLE, () => {
     // --help compiles little of the CLI: its code cache would leave the synth uncached.
     { ...SYNTH_BUNDLE, representative: !help },
     (entry) => {
-      process.exitCode = (entry as typeof import('./synth-main')).run(args, worker);
+      process.exitCode = (entry as typeof import('./main')).run(args, worker);
     },
   );
 });

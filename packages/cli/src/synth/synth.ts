@@ -39,12 +39,13 @@ import {
 } from '@fittech/shared';
 import { PROJECT_CONFIG_FILE, loadProjectConfig } from '@fittech/shared/loader';
 import { keepCompiledValidators, synthesizeFitTechChart } from '@fittech/manifests';
-// The narrow entry point, not the package's: its index also loads the deploy CLI's modules.
-import { generateWorkflows } from '@fittech/infra/pipeline';
-import { milliseconds } from './clock';
-import { composeFile, COMPOSE_FILE } from './compose';
+// The module, not the package's index: the index also loads the deploy CLI's modules.
+import { generateWorkflows } from '../pipeline/workflows';
+import { milliseconds } from '../clock';
+import { composeFile, COMPOSE_FILE } from '../compose';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..');
+/** The repository: this file runs from packages/cli/src/synth (tests) and packages/cli/dist/synth. */
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
 /**
  * Where the CLI keeps the chart's compiled values validators between runs
  * (keepCompiledValidators): compiling them is a tenth of a second per run.
@@ -87,7 +88,7 @@ export type Files = Record<string, string>;
  * The Terraform stage: given the resolved configuration before the chart is
  * built, it returns what gives its files once the chart is done, so that it
  * can run meanwhile elsewhere (the bundled CLI runs it in a worker thread,
- * tools/terraform-worker/).
+ * terraform-worker/).
  */
 export type TerraformStage = (config: FitTechConfig) => () => Files;
 

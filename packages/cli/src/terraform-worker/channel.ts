@@ -9,7 +9,7 @@
  * worker has answered (or the timeout passes) and takes the answer from the
  * port without going through the event loop.
  *
- * Node built-ins only: the launcher (synth-cli.ts) starts the worker before it
+ * Node built-ins only: the launcher (synth/cli.ts) starts the worker before it
  * loads the CLI's bundle, so that both load at the same time.
  */
 import { join } from 'node:path';
@@ -63,7 +63,7 @@ export function startTerraformWorker(): TerraformWorker {
       if (Atomics.wait(new Int32Array(signal), 0, 0, timeoutMs) === 'timed-out') {
         throw new Error(
           `the Terraform stage did not answer within ${timeoutMs / 1000} s. ` +
-            'Run `node tools/dist/synth.js` (the same CLI in one thread) to see where it stops.',
+            'Run `node packages/cli/dist/synth/synth.js` (the same CLI in one thread) to see where it stops.',
         );
       }
       const received = receiveMessageOnPort(port1);

@@ -5,7 +5,7 @@
  * is one again, so the CLI reports it as it reports its own).
  */
 import { ConfigError, type ConfigProblem } from '@fittech/shared';
-import type { Files, TerraformStage } from '../synth';
+import type { Files, TerraformStage } from '../synth/synth';
 import type { TerraformWorker } from './channel';
 
 /** How long the main thread waits for the worker's answer; a synth takes well under a second. */
