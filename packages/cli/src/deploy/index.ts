@@ -1,6 +1,6 @@
 /** The deploy CLI's building blocks (the executable is cli.ts → dist/deploy/cli.js, bin `fittech-deploy`). */
 export { command, formatCommand, shellQuote, type Command } from './command';
-export * as deployCommands from './commands';
+export * as deployCommands from './tool-commands';
 export { parseDuration, formatDuration } from './duration';
 export {
   backoffDelays,

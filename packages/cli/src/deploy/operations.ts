@@ -18,7 +18,7 @@ import {
   type FitTechConfig,
 } from '@fittech/shared';
 import { formatCommand, type Command } from './command';
-import * as k from './commands';
+import * as k from './tool-commands';
 import { formatDuration } from './duration';
 import { backoffDelays, checkHealth } from './healthcheck';
 import type { CommandRunner, Io, RunOptions } from './runner';

@@ -1,5 +1,5 @@
 /**
- * The exact aws, kubectl, helm and terraform commands of a deployment, built
+ * The exact aws, kubectl, helm and terraform command lines of a deployment, built
  * from the configuration alone: every name, namespace and port comes from
  * `resourceNames(config)`, `selectorLabels(config)` and the config's fields,
  * never from a literal. Pure functions, so tests can assert them one by one.
