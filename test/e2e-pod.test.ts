@@ -52,7 +52,7 @@ import {
 } from '../tools/support/servers';
 
 const REPO_ROOT = resolve(__dirname, '..');
-const SYNTH = join(REPO_ROOT, 'tools', 'dist', 'synth.js');
+const SYNTH = join(REPO_ROOT, 'packages', 'cli', 'dist', 'synth', 'synth.js');
 /** The runtime stage's WORKDIR, as packages/api/Dockerfile declares it (its last WORKDIR). */
 const IMAGE_WORKDIR = [
   ...readFileSync(join(REPO_ROOT, 'packages', 'api', 'Dockerfile'), 'utf8').matchAll(

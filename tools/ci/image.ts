@@ -212,7 +212,7 @@ async function build(caUrl: string): Promise<void> {
 /** The rendered Deployment, migration Job and ConfigMap, from a synth of the committed config. */
 function manifests(dir: string): K8sObject[] {
   run(process.execPath, [
-    join(REPO_ROOT, 'tools', 'dist', 'synth.js'),
+    join(REPO_ROOT, 'packages', 'cli', 'dist', 'synth', 'synth.js'),
     '--out',
     dir,
     '--no-workflows',
