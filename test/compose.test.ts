@@ -70,13 +70,21 @@ describe('compose.yaml', () => {
 
   it('takes names, ports and the API environment from the config', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['api', 'migrate', 'postgres', 'redis']);
-    expect(compose.services.api.ports).toEqual([`127.0.0.1:${dev.api.port}:${dev.api.port}`]);
+    expect(compose.services.api.ports).toEqual([
+      `127.0.0.1:${dev.api.port}:${dev.api.port}`,
+      `127.0.0.1:${dev.api.metricsPort}:${dev.api.metricsPort}`,
+    ]);
+    // Readiness is asked where the API serves it: the probe port, never the public one.
+    expect(compose.services.api.healthcheck.test.join(' ')).toContain(
+      `http://127.0.0.1:${dev.api.metricsPort}${dev.api.readyPath}`,
+    );
     expect(compose.services.redis.ports).toEqual([`127.0.0.1:${dev.redis.port}:${dev.redis.port}`]);
     expect(compose.services.postgres.ports).toEqual([
       `127.0.0.1:${dev.database.port}:${dev.database.port}`,
     ]);
     expect(compose.services.api.environment).toMatchObject({
       PORT: String(dev.api.port),
+      METRICS_PORT: String(dev.api.metricsPort),
       HEALTH_PATH: dev.api.healthPath,
       REDIS_URL: `redis://redis:${dev.redis.port}/0`,
     });
@@ -89,12 +97,16 @@ describe('compose.yaml', () => {
     const other = resolveConfig({
       project,
       env: 'dev',
-      overrides: { api: { port: 9100 }, redis: { port: 6400 }, database: { port: 5544 } },
+      overrides: {
+        api: { port: 9100, metricsPort: 9191 },
+        redis: { port: 6400 },
+        database: { port: 5544 },
+      },
     });
     const text = composeFile(other);
     const parsed = parse(text);
     expect(validator()(parsed)).toBe(true);
-    expect(parsed.services.api.ports).toEqual(['127.0.0.1:9100:9100']);
+    expect(parsed.services.api.ports).toEqual(['127.0.0.1:9100:9100', '127.0.0.1:9191:9191']);
     expect(parsed.services.api.environment.DATABASE_URL).toContain('@postgres:5544/');
     expect(parsed.services.api.environment.SECRET_KEY).toMatch(/^\$\{SECRET_KEY:\?/);
     // No password value anywhere (DATABASE_AUTH: password names a mode, not a secret).

@@ -43,6 +43,7 @@ function startDev(argv: string[], extra: NodeJS.ProcessEnv, cwd = REPO): Dev {
     'REDIS_URL',
     'SECRET_KEY',
     'PORT',
+    'METRICS_PORT',
     'LOG_LEVEL',
     'TEST_DATABASE_URL',
   ])
@@ -200,9 +201,13 @@ suite(`pnpm dev${serversUnavailable ? ` (skipped: ${serversUnavailable})` : ''}`
   });
 
   it('starts its own PostgreSQL and Redis, answers, restarts on a source change, and Ctrl-C leaves nothing behind', async () => {
-    const port = await freePort();
+    const [port, metricsPort] = [await freePort(), await freePort()];
     // From a package directory, as `pnpm synth` is run: the root script is found.
-    const dev = startDev(['pnpm', 'dev'], { PORT: String(port) }, join(REPO, 'packages', 'api'));
+    const dev = startDev(
+      ['pnpm', 'dev'],
+      { PORT: String(port), METRICS_PORT: String(metricsPort) },
+      join(REPO, 'packages', 'api'),
+    );
     await dev.waitFor(/dev: FitTech API \(env dev\) at http:\/\/127\.0\.0\.1:(\d+)/, 180_000);
     const out = dev.output();
     expect(out).toContain(`http://127.0.0.1:${port}`);
@@ -213,7 +218,8 @@ suite(`pnpm dev${serversUnavailable ? ` (skipped: ${serversUnavailable})` : ''}`
     expect(redisPort).toBeGreaterThan(0);
 
     expect((await http(port, 'GET', '/health')).status).toBe(200);
-    const ready = await http(port, 'GET', '/ready');
+    expect(out).toContain(`curl -s http://127.0.0.1:${metricsPort}/ready`);
+    const ready = await http(metricsPort, 'GET', '/ready');
     expect(ready.status).toBe(200);
     expect(JSON.parse(ready.body)).toMatchObject({ database: 'ok', cache: { redis: 'ok' } });
     const registered = await http(port, 'POST', '/auth/register', {
@@ -257,6 +263,7 @@ suite(`pnpm dev${serversUnavailable ? ` (skipped: ${serversUnavailable})` : ''}`
       const port = await freePort();
       const dev = startDev([process.execPath, DEV], {
         PORT: String(port),
+        METRICS_PORT: String(await freePort()),
         DATABASE_URL: pg.url,
         REDIS_URL: redis.url,
       });

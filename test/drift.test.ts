@@ -67,8 +67,15 @@ function checkAgreement(a: Artifacts) {
   for (const p of service.spec.ports) {
     expect(resolvePort(pod, p.targetPort, names.containers.api)).toBe(config.api.port);
   }
+  // Probes: on the metrics port = METRICS_PORT, which no Service port reaches.
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
-    expect(resolvePort(pod, api[probe].httpGet.port, names.containers.api)).toBe(config.api.port);
+    expect(api[probe].httpGet.port).toBe(names.portNames.metrics);
+    expect(resolvePort(pod, api[probe].httpGet.port, names.containers.api)).toBe(
+      config.api.metricsPort,
+    );
+  }
+  for (const p of service.spec.ports) {
+    expect(resolvePort(pod, p.targetPort, names.containers.api)).not.toBe(config.api.metricsPort);
   }
   expect(api.livenessProbe.httpGet.path).toBe(config.api.healthPath);
   expect(api.readinessProbe.httpGet.path).toBe(config.api.readyPath);
@@ -78,6 +85,7 @@ function checkAgreement(a: Artifacts) {
   });
   const parsed = parseApiEnvironment(env);
   expect(parsed.PORT).toBe(config.api.port);
+  expect(parsed.METRICS_PORT).toBe(config.api.metricsPort);
   expect(parsed.HEALTH_PATH).toBe(config.api.healthPath);
   expect(parsed.READY_PATH).toBe(config.api.readyPath);
   expect(parsed.REDIS_URL).toBe(`redis://127.0.0.1:${config.redis.port}/0`);
@@ -121,9 +129,9 @@ describe('artifacts agree on ports and names (default dev)', () => {
   });
 });
 
-describe('artifacts follow an override of api.port, service.port and cluster.name', () => {
+describe('artifacts follow an override of api.port, api.metricsPort, service.port and cluster.name', () => {
   const overrides = {
-    api: { port: 9000 },
+    api: { port: 9000, metricsPort: 9191 },
     // prod has a certificate: the TLS port moves too, and plain HTTP stays open next to it.
     service: { port: 8080, tls: { port: 8443 }, allowPlainHttp: true },
     cluster: { name: 'blue-cluster' },
@@ -131,6 +139,7 @@ describe('artifacts follow an override of api.port, service.port and cluster.nam
   const a = artifacts({ env: 'prod', overrides, workflowsDir: false });
   it('every artifact follows', () => {
     expect(a.config.api.port).toBe(9000);
+    expect(a.config.api.metricsPort).toBe(9191);
     checkAgreement(a);
     const service = one(a.objects, 'Service', resourceNames(a.config).service);
     expect(service.spec.ports.map((p: K8sObject) => p.port)).toEqual([8443, 8080]);
@@ -142,7 +151,9 @@ describe('artifacts follow an override of api.port, service.port and cluster.nam
   it('no artifact still carries the default port or cluster name', () => {
     const manifests = JSON.stringify(a.objects);
     expect(manifests).not.toMatch(/\b8000\b/);
+    expect(manifests).not.toMatch(/\b9090\b/);
     expect(manifests).toContain('9000');
+    expect(manifests).toContain('9191');
   });
 });
 

@@ -159,6 +159,8 @@ describePod(
     let redis: RunningProcess | undefined;
     let api: RunningProcess | undefined;
     let podUrl: string;
+    /** The api container's probe port (the one its readiness probe names), as the kubelet reaches it. */
+    let probeUrl: string;
     let authHeaders: Record<string, string>;
     const processes: RunningProcess[] = [];
 
@@ -439,7 +441,7 @@ describePod(
             .join(', ')}`,
         );
 
-        for (const kind of ['startupProbe', 'readinessProbe'] as const) {
+        for (const kind of ['startupProbe', 'livenessProbe', 'readinessProbe'] as const) {
           const probe = apiContainer[kind];
           if (!probe?.httpGet)
             throw new Error(`${at(deployment, apiContainer, kind)}: expected an httpGet probe`);
@@ -473,6 +475,7 @@ describePod(
           step(
             `${kind} ${probe.httpGet.path} on port ${probe.httpGet.port} (${port}) → ${last.split(' ')[0]}`,
           );
+          if (kind === 'readinessProbe') probeUrl = `http://${network.podAddress}:${port}`;
         }
       },
       90_000,
@@ -494,6 +497,13 @@ describePod(
         podUrl = `http://${network.podAddress}:${port}`;
         step(
           `Service ${service.metadata.name} port ${service.spec.ports[0].port} → targetPort ${target} → ${podUrl}`,
+        );
+        // What the Service reaches serves no readiness: clients cannot drive the kubelet's view.
+        const readyPath = apiContainer.readinessProbe.httpGet.path;
+        expect(new URL(probeUrl).port).not.toBe(String(port));
+        expect((await http(`${podUrl}${readyPath}`)).status).toBe(404);
+        expect((await http(`${podUrl}${apiContainer.livenessProbe.httpGet.path}`)).status).toBe(
+          200,
         );
 
         const json = { 'Content-Type': 'application/json' };
@@ -606,7 +616,7 @@ describePod(
         // Connections the load balancer already holds: one for a readiness check,
         // twenty carrying requests that are in flight when SIGTERM arrives.
         const readyAgent = new Agent({ keepAlive: true, maxSockets: 1 });
-        expect((await http(`${podUrl}${readyPath}`, { agent: readyAgent })).status).toBe(200);
+        expect((await http(`${probeUrl}${readyPath}`, { agent: readyAgent })).status).toBe(200);
         const flightAgent = new Agent({ keepAlive: true, maxSockets: 20 });
         await Promise.all(
           Array.from({ length: 20 }, () => http(`${podUrl}/health`, { agent: flightAgent })),
@@ -619,7 +629,7 @@ describePod(
         );
         api!.child.kill('SIGTERM');
         await sleep(100);
-        const readiness = await http(`${podUrl}${readyPath}`, { agent: readyAgent }).then(
+        const readiness = await http(`${probeUrl}${readyPath}`, { agent: readyAgent }).then(
           (r) => r.status,
           (e: Error) => `error: ${e.message}`,
         );

@@ -58,7 +58,7 @@ function parseArgs(argv: string[]): Args | number {
     .helpOption('-h, --help', 'show this text')
     .addHelpText(
       'after',
-      '\nAny variable of the API contract set in your environment wins over the config (DATABASE_URL, REDIS_URL, PORT, SECRET_KEY, ...).' +
+      '\nAny variable of the API contract set in your environment wins over the config (DATABASE_URL, REDIS_URL, PORT, METRICS_PORT, SECRET_KEY, ...).' +
         '\nExit status: 0 stopped by Ctrl-C/SIGTERM, 1 invalid configuration or environment, or the API could not start, 2 wrong usage.',
     )
     .allowExcessArguments(false)
@@ -119,6 +119,7 @@ function banner(config: FitTechConfig, env: NodeJS.ProcessEnv, services: LocalSe
     `dev: SECRET_KEY: ${process.env.SECRET_KEY ? 'from your environment' : 'a random key for this session'}`,
     `dev: FitTech API (env ${config.environment}) at ${url} — Ctrl-C stops it and removes what it started`,
     `  curl -s ${url}${env.HEALTH_PATH}`,
+    `  curl -s http://127.0.0.1:${env.METRICS_PORT}${env.READY_PATH}    # readiness, on the probe port`,
     `  curl -s -X POST ${url}/auth/register -H 'Content-Type: application/json' -d '{"email":"you@example.com","password":"correct horse battery"}'`,
     `dev: watching packages/api/src and packages/shared/src; a change rebuilds and restarts the API`,
   ].join('\n');

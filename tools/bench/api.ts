@@ -165,7 +165,7 @@ async function startApiInstance(
   cacheMode: 'enabled' | 'bypassed',
   nodeFlags: readonly string[] = [],
 ): Promise<Api> {
-  const port = await freePort();
+  const [port, metricsPort] = [await freePort(), await freePort()];
   // The logs go to a file, as a container runtime takes them: written, never kept in memory.
   const logFile = join(
     temporaryDirectory('fittech-bench-api-log-'),
@@ -174,7 +174,12 @@ async function startApiInstance(
   const logFd = openSync(logFile, 'a');
   const spawnedAt = performance.now();
   const child = startProcess(name, [process.execPath, ...nodeFlags, join(API_DIST, 'main.js')], {
-    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...env,
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+    },
     cwd: REPO_ROOT,
     stdout: logFd,
   });
@@ -191,7 +196,7 @@ async function startApiInstance(
   const ready = await pollUntil(
     async () => {
       if (child.hasExited()) return true;
-      const res = await call(`${url}/ready`);
+      const res = await call(`http://127.0.0.1:${metricsPort}/ready`);
       const mode = (res.body.cache as Json | undefined)?.mode;
       last = `${res.status} ${JSON.stringify(res.body)}`;
       return res.status === 200 && mode === cacheMode;

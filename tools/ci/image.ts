@@ -366,10 +366,16 @@ async function main(): Promise<void> {
       ...(api.args ?? []),
     ]);
     cleanups.push(() => spawnSync('podman', ['rm', '-f', name]));
-    const port = api.ports[0].containerPort;
-    const base = `http://${network.podAddress}:${port}`;
+    // Ports by name, as the Service (`http`) and the kubelet's probes (`metrics`) find them.
+    const containerPort = (name: string): number => {
+      const found = api.ports.find((p: { name?: string }) => p.name === name);
+      if (!found) throw new Error(`the api container declares no port named "${name}"`);
+      return found.containerPort;
+    };
+    const base = `http://${network.podAddress}:${containerPort('http')}`;
+    const probes = `http://${network.podAddress}:${containerPort(api.readinessProbe.httpGet.port)}`;
     const ready = await pollUntil(
-      async () => (await fetch(`${base}${api.readinessProbe.httpGet.path}`)).ok,
+      async () => (await fetch(`${probes}${api.readinessProbe.httpGet.path}`)).ok,
       {
         timeoutMs: 60_000,
         intervalMs: 250,
@@ -379,7 +385,7 @@ async function main(): Promise<void> {
     say(
       `api container: podman run ${describeFlags(flags)} ${TAG} ${(api.command ?? []).join(' ')}`,
     );
-    say(`api container ready at ${base}${api.readinessProbe.httpGet.path}`);
+    say(`api container ready at ${probes}${api.readinessProbe.httpGet.path}; serving at ${base}`);
 
     const session = spawnSync(
       'bash',

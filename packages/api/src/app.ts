@@ -21,7 +21,7 @@ export function createApp(ctx: ApiContext): Express {
   // proxy in front of the API rewrites it (the NLB preserves client addresses).
   app.set('trust proxy', false);
 
-  app.use(accessLog(ctx.logger, [ctx.healthPath, ctx.readyPath]));
+  app.use(accessLog(ctx.logger, [ctx.healthPath]));
   app.use(helmet());
   // Tokens and personal data must not be kept by any cache on the way (RFC 6749 §5.1, RFC 9111).
   app.use((_req, res, next) => {

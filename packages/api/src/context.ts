@@ -26,9 +26,8 @@ export interface ApiContext {
   readonly logger: Logger;
   /** The clock: "today" (UTC) and ages are computed from it. */
   readonly now: () => Date;
+  /** Liveness on the public port too: the pipeline's external check through the load balancer. */
   readonly healthPath: string;
-  readonly readyPath: string;
-  readonly readiness: () => Promise<Readiness>;
 }
 
 /** The authenticated caller, set on `res.locals` by the `authenticate` middleware. */

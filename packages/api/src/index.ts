@@ -6,6 +6,17 @@
  */
 export { startApi, type StartOptions, type RunningApi, type ShutdownReport } from './server';
 export { createApp } from './app';
+export {
+  ProbeListener,
+  METRICS_PATH,
+  type ProbeHandler,
+  type ProbeListenerOptions,
+} from './probe-listener';
+export {
+  CoalescedReadiness,
+  type CoalescedReadinessOptions,
+  type DatabaseState,
+} from './readiness';
 export type { ApiContext, Readiness } from './context';
 export { readApiEnvironment, readApiVariables, type ApiEnvironment } from './environment';
 export { createLogger, type LogLevel } from './logger';

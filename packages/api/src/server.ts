@@ -6,7 +6,6 @@ import type { Redis } from 'ioredis';
 import { createApp } from './app';
 import { ResponseCache } from './cache';
 import { createRedisClient } from './redis-client';
-import type { Readiness } from './context';
 import { DatabaseCredentialsError, withDatabaseAuth } from './credentials';
 import { createPool, databaseConnection, sessionConfig, type DatabaseTimeouts } from './database';
 import type { ApiEnvironment } from './environment';
@@ -19,6 +18,8 @@ import {
 import { InvalidationListener } from './invalidation';
 import { createLogger } from './logger';
 import { Passwords } from './passwords';
+import { ProbeListener } from './probe-listener';
+import { CoalescedReadiness } from './readiness';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitSettings } from './rate-limits';
 import { PrincipalCache } from './principals';
 import { Repository, type WriteObserver } from './repository';
@@ -50,6 +51,10 @@ export interface StartOptions {
   readonly cacheCommandTimeoutMillis?: number;
   /** Bound of the readiness query, ms; default 800 (inside a 1 s probe timeout). */
   readonly readinessTimeoutMillis?: number;
+  /** How long a readiness answer is reused, ms; default 1000 (see readiness.ts). */
+  readonly readinessCacheMillis?: number;
+  /** Port of the probes-and-metrics listener; default `METRICS_PORT`. `0` picks a free one (tests). */
+  readonly metricsPort?: number;
 }
 
 export interface RunningApi {
@@ -57,6 +62,16 @@ export interface RunningApi {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
   readonly port: number;
+  /**
+   * The probes-and-metrics listener (`METRICS_PORT`): liveness, readiness, and
+   * `serveMetrics(handler)` to mount the metrics at `/metrics`.
+   */
+  readonly probes: ProbeListener;
+  /** `http://127.0.0.1:<metrics port>` */
+  readonly probesUrl: string;
+  readonly metricsPort: number;
+  /** The coalesced readiness check (its `checks` count what reached PostgreSQL). */
+  readonly readiness: CoalescedReadiness;
   readonly logger: Logger;
   readonly pool: Pool;
   readonly redis: Redis;
@@ -147,38 +162,37 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
 
   let shuttingDown = false;
   const readinessTimeout = options.readinessTimeoutMillis ?? 800;
-  const readiness = async (): Promise<Readiness> => {
-    const cacheReport = {
+  const readiness = new CoalescedReadiness({
+    ttlMillis: options.readinessCacheMillis,
+    shuttingDown: () => shuttingDown,
+    cacheReport: () => ({
       redis: cache.redisState,
       invalidation: listener.state,
       mode: cache.usable ? 'enabled' : 'bypassed',
-    };
-    if (shuttingDown) {
-      return { ready: false, body: { status: 'shutting_down', cache: cacheReport } };
-    }
-    let database: 'ok' | 'unreachable' = 'ok';
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        probePool.query('SELECT 1'),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timeout')), readinessTimeout);
-        }),
-      ]);
-    } catch {
-      database = 'unreachable';
-    } finally {
-      clearTimeout(timer);
-    }
-    return {
-      ready: database === 'ok' && !shuttingDown,
-      body: {
-        status: database === 'ok' && !shuttingDown ? 'ready' : 'unready',
-        database,
-        cache: cacheReport,
-      },
-    };
-  };
+    }),
+    checkDatabase: async () => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          probePool.query('SELECT 1'),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('timeout')), readinessTimeout);
+          }),
+        ]);
+        return 'ok';
+      } catch {
+        return 'unreachable';
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  });
+  const probes = new ProbeListener({
+    healthPath: env.HEALTH_PATH,
+    readyPath: env.READY_PATH,
+    readiness: () => readiness.report(),
+    logger,
+  });
 
   const app = createApp({
     repository: new Repository(pool, writes),
@@ -193,8 +207,6 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
     logger,
     now: options.now ?? (() => new Date()),
     healthPath: env.HEALTH_PATH,
-    readyPath: env.READY_PATH,
-    readiness,
     rateLimits: new RateLimits(pool, { ...DEFAULT_RATE_LIMITS, ...options.rateLimits }),
   });
 
@@ -219,27 +231,21 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
     ]);
 
   try {
-    await new Promise<void>((resolve, reject) => {
-      const failed = (error: NodeJS.ErrnoException) =>
-        reject(
-          error.code === 'EADDRINUSE'
-            ? new Error(
-                `Port ${options.port ?? env.PORT} is already in use; set PORT to a free port`,
-              )
-            : error,
-        );
-      server.once('error', failed);
-      server.listen(options.port ?? env.PORT, options.host, () => {
-        server.off('error', failed);
-        resolve();
-      });
-    });
+    await listen(server, options.port ?? env.PORT, options.host, 'PORT');
+    await listen(
+      probes.server,
+      options.metricsPort ?? env.METRICS_PORT,
+      options.host,
+      'METRICS_PORT',
+    );
   } catch (error) {
+    if (server.listening) server.close();
     await closeClients();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, database: connection.description }, 'listening');
+  const metricsPort = (probes.server.address() as AddressInfo).port;
+  logger.info({ port, metricsPort, database: connection.description }, 'listening');
 
   let shutdownPromise: Promise<ShutdownReport> | undefined;
   const shutdown = (reason = 'shutdown requested') => {
@@ -273,6 +279,8 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
         server.closeAllConnections();
       }
 
+      // The probe listener last: readiness answers "shutting_down" while the public port drains.
+      await closeProbes(probes.server);
       await closeClients();
       const report = { drained, durationMillis: Date.now() - started };
       logger.info(report, 'shutdown complete');
@@ -285,6 +293,10 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
     server,
     url: `http://127.0.0.1:${port}`,
     port,
+    probes,
+    probesUrl: `http://127.0.0.1:${metricsPort}`,
+    metricsPort,
+    readiness,
     logger,
     pool,
     redis,
@@ -295,4 +307,36 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
     },
     shutdown,
   };
+}
+
+/** Listens, or says which variable names the port that is taken. */
+function listen(server: Server, port: number, host: string | undefined, variable: string) {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`Port ${port} is already in use; set ${variable} to a free port`)
+          : error,
+      );
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Closes the probe listener. Its requests take milliseconds: idle connections
+ * are cut at once (http.Server#close), and any still open a second later too.
+ */
+function closeProbes(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!server.listening) return resolve();
+    const cut = setTimeout(() => server.closeAllConnections(), 1_000);
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
+  });
 }

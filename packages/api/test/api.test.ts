@@ -70,8 +70,8 @@ describeWithServers('the API over HTTP', () => {
       expect(res.body).toEqual({ status: 'ok' });
     });
 
-    it('GET /ready is 200 when PostgreSQL answers and reports the cache', async () => {
-      const res = await call(api, 'GET', '/ready');
+    it('GET /ready on the probe listener is 200 when PostgreSQL answers and reports the cache', async () => {
+      const res = await call(api.probesUrl, 'GET', '/ready');
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
         status: 'ready',

@@ -49,7 +49,8 @@ describeWithServers(
       const started = performance.now();
       try {
         const res = await Promise.race([
-          call(api, method, path, options),
+          // Readiness lives on the probe listener, the rest on the public port.
+          call(path === '/ready' ? api.probesUrl : api, method, path, options),
           new Promise<never>((_, reject) =>
             setTimeout(() => reject(new Error('no answer in 30 s')), 30_000).unref(),
           ),

@@ -72,7 +72,14 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd = root
 /** The child environment: this process's (PATH, HOME) without any FitTech variable, plus `extra`. */
 function childEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const key of ['DATABASE_URL', 'REDIS_URL', 'SECRET_KEY', 'PORT', 'LOG_LEVEL'])
+  for (const key of [
+    'DATABASE_URL',
+    'REDIS_URL',
+    'SECRET_KEY',
+    'PORT',
+    'METRICS_PORT',
+    'LOG_LEVEL',
+  ])
     delete env[key];
   return { ...env, NODE_ENV: 'production', ...extra };
 }
@@ -129,7 +136,7 @@ describeWithServers('the built server process', () => {
     const proc = run(
       process.execPath,
       [main],
-      childEnv({ ...env, PORT: String(await freePort()) }),
+      childEnv({ ...env, PORT: String(await freePort()), METRICS_PORT: String(await freePort()) }),
     );
     expect(await proc.exited).toBe(1);
     expect(proc.stderr()).toContain('DATABASE_URL has sslmode=prefer');
@@ -159,7 +166,12 @@ describeWithServers('the built server process', () => {
       const server = run(
         pnpm!,
         ['--filter', '@fittech/api', 'start'],
-        childEnv({ ...testEnvironment(pg.url, redis.url), LOG_LEVEL: 'info', PORT: String(port) }),
+        childEnv({
+          ...testEnvironment(pg.url, redis.url),
+          LOG_LEVEL: 'info',
+          PORT: String(port),
+          METRICS_PORT: String(await freePort()),
+        }),
       );
       // pnpm runs the script in a shell: the server is a grandchild, known by the pid it logs.
       const pid = (await server.logged('listening')).pid as number;
@@ -192,13 +204,20 @@ describeWithServers('the built server process', () => {
   );
 
   it('SIGTERM under load: readiness turns 503, every request sent gets its answer, exit 0', async () => {
-    const port = await freePort();
+    const [port, metricsPort] = [await freePort(), await freePort()];
     const server = run(
       process.execPath,
       [main],
-      childEnv({ ...testEnvironment(pg.url, redis.url), LOG_LEVEL: 'info', PORT: String(port) }),
+      childEnv({
+        ...testEnvironment(pg.url, redis.url),
+        LOG_LEVEL: 'info',
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+      }),
     );
     const base = `http://127.0.0.1:${port}`;
+    // Readiness is served on the probe listener only, as the kubelet asks it.
+    const probes = `http://127.0.0.1:${metricsPort}`;
     await server.logged('listening');
     const user: TestUser = await newUser(base, 'sigterm');
     await call(base, 'POST', `/users/${user.id}/onboarding`, {
@@ -269,7 +288,7 @@ describeWithServers('the built server process', () => {
     const probeAgent = new Agent({ keepAlive: true, maxSockets: 1 });
     const probe = (path: string) =>
       new Promise<{ status: number; body: string }>((done, fail) => {
-        request(`${base}${path}`, { agent: probeAgent }, (res) => {
+        request(`${probes}${path}`, { agent: probeAgent }, (res) => {
           let body = '';
           res.on('data', (c: Buffer) => (body += c.toString()));
           res.on('end', () => done({ status: res.statusCode!, body }));

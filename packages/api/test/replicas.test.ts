@@ -20,7 +20,15 @@ import {
   type PostgresServer,
   type RedisServer,
 } from '../../../tools/support/servers';
-import { call, migrate, newUser, nextEvent, startTestApi, type TestUser } from './support/api';
+import {
+  call,
+  migrate,
+  newUser,
+  nextEvent,
+  readinessBecomes,
+  startTestApi,
+  type TestUser,
+} from './support/api';
 import { describeWithServers } from './support/stack';
 
 /** "Today" for the dashboard: ages are computed from it. */
@@ -265,7 +273,7 @@ describeWithServers('two replicas, two Redis servers, one PostgreSQL', () => {
       expect(counts.outcomes.hit).toBeGreaterThan(0); // before the kill
       expect(counts.outcomes.bypass).toBeGreaterThan(0); // after it
       expect(a.cache.redisState).toBe('unavailable');
-      const ready = await call(a, 'GET', '/ready');
+      const ready = await call(a.probesUrl, 'GET', '/ready');
       expect([ready.status, ready.body.cache.redis]).toEqual([200, 'unavailable']);
 
       const reconnected = nextEvent(a.redis, 'ready');
@@ -321,13 +329,13 @@ describeWithServers('two replicas, two Redis servers, one PostgreSQL', () => {
     () => {
       it('readiness drops while it is down (503, cache bypassed), requests get 503, and both replicas recover without a restart', async () => {
         const user = await newUser(a, 'restart');
-        expect((await call(a, 'GET', '/ready')).status).toBe(200);
+        expect((await call(a.probesUrl, 'GET', '/ready')).status).toBe(200);
 
         const lost = [nextEvent(a.listener, 'lost'), nextEvent(b.listener, 'lost')];
         await pg.stop();
         await Promise.all(lost);
 
-        const down = await call(a, 'GET', '/ready');
+        const down = await readinessBecomes(a, 503);
         expect(down.status).toBe(503);
         expect(down.body).toMatchObject({
           status: 'unready',
@@ -343,8 +351,8 @@ describeWithServers('two replicas, two Redis servers, one PostgreSQL', () => {
         await pg.start();
         await Promise.all(back);
 
-        expect((await call(a, 'GET', '/ready')).status).toBe(200);
-        expect((await call(b, 'GET', '/ready')).status).toBe(200);
+        expect((await readinessBecomes(a, 200)).status).toBe(200);
+        expect((await readinessBecomes(b, 200)).status).toBe(200);
         const bHeard = heard(b, user);
         const posted = await call(a, 'POST', `/users/${user.id}/food-logs`, {
           token: user.token,

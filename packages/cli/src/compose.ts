@@ -97,7 +97,23 @@ export function composeFile(config: FitTechConfig): string {
         build,
         command: [...API_IMAGE.command],
         environment,
-        ports: [`127.0.0.1:${api.port}:${api.port}`],
+        // The probes-and-metrics port on 127.0.0.1 too: a local Prometheus or curl can read it.
+        ports: [
+          `127.0.0.1:${api.port}:${api.port}`,
+          `127.0.0.1:${api.metricsPort}:${api.metricsPort}`,
+        ],
+        // The image has node and nothing else: readiness asked with its fetch, on the probe port.
+        healthcheck: {
+          test: [
+            'CMD',
+            'node',
+            '-e',
+            `fetch('http://127.0.0.1:${api.metricsPort}${api.readyPath}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+          ],
+          interval: '5s',
+          timeout: '3s',
+          retries: 12,
+        },
         depends_on: {
           postgres: { condition: 'service_healthy' },
           redis: { condition: 'service_healthy' },

@@ -32,6 +32,7 @@ export { type RedisSettings } from './workload/redis-sidecar';
 export type {
   ApiWithRedisSidecarProps,
   ApiContainerOptions,
+  NetworkPolicyPeer,
   ApiEnvironmentOptions,
   SecretVariable,
   RedisSidecarOptions,

@@ -213,6 +213,7 @@ describe('the pod', () => {
     expect(api.workingDir).toBe(API_IMAGE.workingDir);
     expect(api.ports).toEqual([
       { name: names.portNames.http, containerPort: devConfig.api.port, protocol: 'TCP' },
+      { name: names.portNames.metrics, containerPort: devConfig.api.metricsPort, protocol: 'TCP' },
     ]);
     const contract = apiEnvironmentManifest(devConfig);
     const env = Object.fromEntries(api.env.map((e: Json) => [e.name, e.valueFrom]));
@@ -229,20 +230,20 @@ describe('the pod', () => {
     }
   });
 
-  test('probes: liveness and startup on the health path, readiness on the ready path, by port name', () => {
+  test('probes: liveness and startup on the health path, readiness on the ready path, on the metrics port by name', () => {
     expect(api.livenessProbe.httpGet).toEqual({
       path: devConfig.api.healthPath,
-      port: 'http',
+      port: 'metrics',
       scheme: 'HTTP',
     });
     expect(api.startupProbe.httpGet).toEqual({
       path: devConfig.api.healthPath,
-      port: 'http',
+      port: 'metrics',
       scheme: 'HTTP',
     });
     expect(api.readinessProbe.httpGet).toEqual({
       path: devConfig.api.readyPath,
-      port: 'http',
+      port: 'metrics',
       scheme: 'HTTP',
     });
     expect(api.livenessProbe).not.toEqual(api.readinessProbe);
@@ -364,7 +365,7 @@ describe('the other objects', () => {
     expect(names.migrationServiceAccount).not.toBe(names.serviceAccount);
   });
 
-  test('Service: an NLB on the service port to the named API port; never the Redis port', () => {
+  test('Service: an NLB on the service port to the named API port; never the Redis or the metrics port', () => {
     const service = find(objects, 'Service');
     expect(service.spec.type).toBe('LoadBalancer');
     expect(service.spec.ports).toEqual([
@@ -377,6 +378,9 @@ describe('the other objects', () => {
     // The client's address reaches the pods (the API limits logins per client address).
     expect(service.spec.externalTrafficPolicy).toBe('Local');
     expect(JSON.stringify(service)).not.toContain(String(devConfig.redis.port));
+    // The probes and metrics are for the kubelet and a scraper, never for the load balancer.
+    expect(JSON.stringify(service)).not.toContain('metrics');
+    expect(JSON.stringify(service)).not.toContain(String(devConfig.api.metricsPort));
   });
 
   test('Service: the AWS Load Balancer Controller option', () => {
@@ -495,10 +499,21 @@ describe('the other objects', () => {
     expect(dev['service.beta.kubernetes.io/aws-load-balancer-ssl-cert']).toBeUndefined();
   });
 
-  test('NetworkPolicy: ingress only to the API port', () => {
+  test('NetworkPolicy: the API port from anywhere, the metrics port from Prometheus in `monitoring` only', () => {
     const policy = find(objects, 'NetworkPolicy');
     expect(policy.spec.policyTypes).toEqual(['Ingress']);
-    expect(policy.spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 'http' }] }]);
+    expect(policy.spec.ingress).toEqual([
+      { ports: [{ protocol: 'TCP', port: 'http' }] },
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 'metrics' }],
+      },
+    ]);
   });
 
   test('the migration hook Job: migrate command, same image and environment, bounded', () => {

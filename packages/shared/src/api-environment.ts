@@ -51,6 +51,13 @@ export const apiEnvironment = {
     schema: integer(1, 65535, DEFAULTS.api.port),
     fromConfig: (c) => String(c.api.port),
   },
+  METRICS_PORT: {
+    source: 'config',
+    description:
+      'Port of the probes-and-metrics listener (the container port named "metrics"; never in the public Service).',
+    schema: integer(1, 65535, DEFAULTS.api.metricsPort),
+    fromConfig: (c) => String(c.api.metricsPort),
+  },
   DATABASE_URL: {
     source: 'secret',
     secretKey: 'database-url',

@@ -207,6 +207,7 @@ function crossFieldProblems(c: FitTechConfig): ConfigProblem[] {
     ...podRuleProblems(
       {
         apiPort: c.api.port,
+        metricsPort: c.api.metricsPort,
         redisPort: c.redis.port,
         healthPath: c.api.healthPath,
         readyPath: c.api.readyPath,
@@ -216,6 +217,7 @@ function crossFieldProblems(c: FitTechConfig): ConfigProblem[] {
       },
       {
         apiPort: 'api.port',
+        metricsPort: 'api.metricsPort',
         redisPort: 'redis.port',
         healthPath: 'api.healthPath',
         readyPath: 'api.readyPath',

@@ -11,6 +11,11 @@ export const DEFAULTS = {
   region: 'us-east-1',
   api: {
     port: 8000,
+    /**
+     * The probes' and metrics' own port: the kubelet and a scraper reach it, the public Service
+     * never exposes it, so no client can drive readiness or read the metrics.
+     */
+    metricsPort: 9090,
     healthPath: '/health',
     readyPath: '/ready',
     replicas: 2,

@@ -87,8 +87,11 @@ export interface ResourceNames {
   };
   /** Container names inside the pod. */
   readonly containers: { readonly api: string; readonly redis: string; readonly migrate: string };
-  /** Named container ports; the Service targets `http` by name. */
-  readonly portNames: { readonly http: string; readonly redis: string };
+  /**
+   * Named container ports; the Service targets `http` by name, the probes and a scraper use
+   * `metrics`, which no Service exposes.
+   */
+  readonly portNames: { readonly http: string; readonly metrics: string; readonly redis: string };
 }
 
 export function resourceNames(config: FitTechConfig): ResourceNames {
@@ -123,7 +126,7 @@ export function resourceNames(config: FitTechConfig): ResourceNames {
       serviceAccount: 'cluster-autoscaler',
     },
     containers: { api: 'api', redis: 'redis', migrate: 'migrate' },
-    portNames: { http: 'http', redis: 'redis' },
+    portNames: { http: 'http', metrics: 'metrics', redis: 'redis' },
   };
 }
 

@@ -23,6 +23,8 @@ export function isPinnedImage(image: string): boolean {
 
 export interface PodRulesInput {
   readonly apiPort: number;
+  /** The probes-and-metrics listener's port. @default - not checked */
+  readonly metricsPort?: number;
   readonly redisPort: number;
   readonly healthPath: string;
   readonly readyPath: string;
@@ -40,6 +42,7 @@ export interface PodRulesInput {
 /** Where each input comes from in the caller's settings (for the messages). */
 export interface PodRulePaths {
   readonly apiPort: string;
+  readonly metricsPort?: string;
   readonly redisPort: string;
   readonly healthPath: string;
   readonly readyPath: string;
@@ -60,13 +63,16 @@ export function podRuleProblems(input: PodRulesInput, paths: PodRulePaths): PodR
   const problems: PodRuleProblem[] = [];
   const add = (path: string, value: unknown, message: string) =>
     problems.push({ path, value, message });
-  if (input.redisPort === input.apiPort) {
-    add(
-      paths.redisPort,
-      input.redisPort,
-      `must differ from ${paths.apiPort} (${input.apiPort}): both listen in the same pod`,
-    );
-  }
+  // Every listener of the pod on a port of its own: the containers share one network namespace.
+  const listeners: [string, number][] = [[paths.apiPort, input.apiPort]];
+  if (input.metricsPort !== undefined)
+    listeners.push([paths.metricsPort ?? 'metricsPort', input.metricsPort]);
+  listeners.push([paths.redisPort, input.redisPort]);
+  listeners.forEach(([path, port], i) => {
+    const taken = listeners.slice(0, i).find(([, other]) => other === port);
+    if (taken)
+      add(path, port, `must differ from ${taken[0]} (${taken[1]}): both listen in the same pod`);
+  });
   if (input.healthPath === input.readyPath) {
     add(
       paths.readyPath,

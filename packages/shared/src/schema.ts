@@ -180,6 +180,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Container port of the API; PORT in its environment. */
       port: port.default(DEFAULTS.api.port),
+      /**
+       * Port of the API's second listener (the container port named `metrics`): liveness,
+       * readiness and the Prometheus metrics. The kubelet's probes and a scraper use it; the
+       * public Service never exposes it. Must differ from `api.port` and `redis.port`.
+       */
+      metricsPort: port.default(DEFAULTS.api.metricsPort),
       /** Replicas (the Helm value `replicaCount` defaults to this). */
       replicas: z
         .number()

@@ -42,12 +42,16 @@ describe('parseApiEnvironment', () => {
 
   it('parses what the manifests emit back into the config’s values (round trip)', () => {
     const config = resolveConfig({
-      overrides: { api: { port: 9100, accessTokenExpireMinutes: 45 }, redis: { port: 6400 } },
+      overrides: {
+        api: { port: 9100, metricsPort: 9191, accessTokenExpireMinutes: 45 },
+        redis: { port: 6400 },
+      },
     });
     const { configMap, secretKeys } = apiEnvironmentManifest(config);
     expect(Object.keys(secretKeys).sort()).toEqual(['DATABASE_URL', 'SECRET_KEY']);
     const env = parseApiEnvironment({ ...configMap, ...required });
     expect(env.PORT).toBe(9100);
+    expect(env.METRICS_PORT).toBe(9191);
     expect(env.ACCESS_TOKEN_EXPIRE_MINUTES).toBe(45);
     expect(env.REDIS_URL).toBe('redis://127.0.0.1:6400/0');
   });

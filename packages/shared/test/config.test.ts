@@ -41,6 +41,7 @@ describe('resolveConfig', () => {
     const c = resolveConfig();
     expect(c.environment).toBe('dev');
     expect(c.api.port).toBe(8000);
+    expect(c.api.metricsPort).toBe(9090);
     expect(c.api.healthPath).toBe('/health');
     expect(c.api.readyPath).toBe('/ready');
     expect(c.service.port).toBe(80);
@@ -116,6 +117,8 @@ describe('resolveConfig', () => {
 
   it.each([
     [{ redis: { port: 8000 } }, 'redis.port', /differ from api.port/],
+    [{ api: { metricsPort: 8000 } }, 'api.metricsPort', /differ from api.port/],
+    [{ redis: { port: 9090 } }, 'redis.port', /differ from api.metricsPort/],
     [{ api: { readyPath: '/health' } }, 'api.readyPath', /differ from api.healthPath/],
     [{ api: { healthPath: 'health' } }, 'api.healthPath', /absolute URL path/],
     [{ nodeGroup: { minSize: 3, desiredSize: 2 } }, 'nodeGroup.minSize', /must not exceed/],

@@ -3,10 +3,11 @@ import type { ApiContext } from '../context';
 import { methodNotAllowed } from '../http';
 
 /**
- * Liveness (`GET /health`): answers as long as the process can serve HTTP,
- * whatever PostgreSQL and Redis do, so a database outage never restarts pods.
- * Readiness (`GET /ready`): 200 when PostgreSQL answers and the replica is not
- * shutting down; the body also reports the cache, which never makes it fail.
+ * Liveness on the public port (`GET /health`): answers as long as the process
+ * can serve HTTP and touches nothing else, so the pipeline's check through the
+ * load balancer costs nothing a client could multiply. Readiness is not served
+ * here: it lives on the probe listener (probe-listener.ts), which the public
+ * Service never exposes, so no client can drive the kubelet's view of the pod.
  */
 export function probeRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -14,13 +15,6 @@ export function probeRoutes(ctx: ApiContext): Router {
     .route(ctx.healthPath)
     .get((_req, res) => {
       res.json({ status: 'ok' });
-    })
-    .all(methodNotAllowed(['GET']));
-  router
-    .route(ctx.readyPath)
-    .get(async (_req, res) => {
-      const report = await ctx.readiness();
-      res.status(report.ready ? 200 : 503).json(report.body);
     })
     .all(methodNotAllowed(['GET']));
   return router;

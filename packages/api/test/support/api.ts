@@ -49,6 +49,7 @@ export function startTestApi(
   const env = readApiEnvironment(testEnvironment(databaseUrl, redisUrl, options.extraEnv));
   return startApi({
     port: 0,
+    metricsPort: 0,
     host: '127.0.0.1',
     bcryptRounds: 4,
     rateLimits: UNREACHED_RATE_LIMITS,
@@ -149,4 +150,22 @@ export function nextEvent<T>(
     };
     emitter.on(event, listener);
   });
+}
+
+/**
+ * Asks the probe listener's readiness until it answers `status` (a readiness
+ * answer is reused for up to a second, so a change shows within about that),
+ * for at most `attempts` tries 250 ms apart; returns the last answer.
+ */
+export async function readinessBecomes(
+  api: { probesUrl: string },
+  status: number,
+  attempts = 40,
+): Promise<Reply> {
+  let reply = await call(api.probesUrl, 'GET', '/ready');
+  for (let i = 1; i < attempts && reply.status !== status; i += 1) {
+    await new Promise((r) => setTimeout(r, 250));
+    reply = await call(api.probesUrl, 'GET', '/ready');
+  }
+  return reply;
 }

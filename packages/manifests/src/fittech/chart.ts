@@ -78,6 +78,7 @@ export function fitTechWorkload(config: FitTechConfig): ApiWithRedisSidecarProps
     labels: { 'app.kubernetes.io/part-of': config.project },
     api: {
       port: config.api.port,
+      metricsPort: config.api.metricsPort,
       command: API_IMAGE.command,
       workingDir: API_IMAGE.workingDir,
       runAsUser: API_IMAGE.uid,

@@ -1,11 +1,14 @@
 import { DEFAULTS } from '@fittech/shared';
 import * as kplus from 'cdk8s-plus-28';
-import type { ApiContainerOptions } from './props';
+import type { ApiContainerOptions, NetworkPolicyPeer } from './props';
 import { containerSecurity, volumeName } from './security';
 
 /** The API container's settings with their defaults applied. */
 export interface ApiSettings {
   readonly port: number;
+  /** Undefined: no `metrics` port, the probes ask `http`. */
+  readonly metricsPort: number | undefined;
+  readonly metricsScrapers: readonly NetworkPolicyPeer[];
   readonly healthPath: string;
   readonly readyPath: string;
   readonly runAsUser: number;
@@ -21,6 +24,13 @@ export interface ApiSettings {
  * configuration's); the user is the distroless images' `nonroot`, for any team's image.
  */
 export const API_DEFAULTS = {
+  /** A Prometheus in the namespace `monitoring` (kube-prometheus-stack's pods and usual namespace). */
+  metricsScrapers: [
+    {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+    },
+  ] as readonly NetworkPolicyPeer[],
   healthPath: DEFAULTS.api.healthPath,
   readyPath: DEFAULTS.api.readyPath,
   runAsUser: 65532,
@@ -36,6 +46,8 @@ export function apiSettings(o: ApiContainerOptions): ApiSettings {
   const runAsUser = o.runAsUser ?? API_DEFAULTS.runAsUser;
   return {
     port: o.port,
+    metricsPort: o.metricsPort,
+    metricsScrapers: o.metricsScrapers ?? API_DEFAULTS.metricsScrapers,
     healthPath: o.healthPath ?? API_DEFAULTS.healthPath,
     readyPath: o.readyPath ?? API_DEFAULTS.readyPath,
     runAsUser,
@@ -51,14 +63,20 @@ export function apiSettings(o: ApiContainerOptions): ApiSettings {
   };
 }
 
-const httpGet = (path: string): kplus.k8s.Probe => ({
-  httpGet: { path, port: kplus.k8s.IntOrString.fromString('http'), scheme: 'HTTP' },
+/**
+ * The probes ask the `metrics` port when there is one: clients of the public
+ * `http` port cannot reach it.
+ */
+const httpGet = (path: string, port: 'http' | 'metrics'): kplus.k8s.Probe => ({
+  httpGet: { path, port: kplus.k8s.IntOrString.fromString(port), scheme: 'HTTP' },
 });
 
 /**
- * The API container: the `http` port, probes on it (startup and liveness on
- * the health path, readiness on the ready path), a preStop sleep so load
- * balancers stop sending before SIGTERM, and the restricted security context.
+ * The API container: the public `http` port and, with `metricsPort`, the
+ * `metrics` port (probes and metrics, never in the Service), probes on the latter (startup and
+ * liveness on the health path, readiness on the ready path), a preStop sleep
+ * so load balancers stop sending before SIGTERM, and the restricted security
+ * context.
  */
 export function apiContainer(
   o: ApiContainerOptions,
@@ -69,29 +87,35 @@ export function apiContainer(
     readonly resources: kplus.k8s.ResourceRequirements;
   },
 ): kplus.k8s.Container {
+  const probePort = s.metricsPort === undefined ? 'http' : 'metrics';
   return {
     name: 'api',
     image: parts.image,
     imagePullPolicy: 'IfNotPresent',
     ...(o.command ? { command: [...o.command] } : {}),
     ...(o.workingDir ? { workingDir: o.workingDir } : {}),
-    ports: [{ name: 'http', containerPort: s.port, protocol: 'TCP' }],
+    ports: [
+      { name: 'http', containerPort: s.port, protocol: 'TCP' },
+      ...(s.metricsPort === undefined
+        ? []
+        : [{ name: 'metrics', containerPort: s.metricsPort, protocol: 'TCP' }]),
+    ],
     env: parts.env,
     resources: parts.resources,
     startupProbe: {
-      ...httpGet(s.healthPath),
+      ...httpGet(s.healthPath, probePort),
       periodSeconds: 2,
       timeoutSeconds: 2,
       failureThreshold: Math.max(1, Math.ceil(s.startupTimeoutSeconds / 2)),
     },
     livenessProbe: {
-      ...httpGet(s.healthPath),
+      ...httpGet(s.healthPath, probePort),
       periodSeconds: 10,
       timeoutSeconds: 2,
       failureThreshold: 3,
     },
     readinessProbe: {
-      ...httpGet(s.readyPath),
+      ...httpGet(s.readyPath, probePort),
       periodSeconds: 5,
       timeoutSeconds: 2,
       failureThreshold: 3,

@@ -153,7 +153,10 @@ export class ApiWithRedisSidecar extends Construct {
       labels,
       deployment: fullname,
     });
-    this.networkPolicy = networkPolicy(this, 'NetworkPolicy', policyParts);
+    this.networkPolicy = networkPolicy(this, 'NetworkPolicy', {
+      ...policyParts,
+      metricsScrapers: api.metricsPort === undefined ? [] : api.metricsScrapers,
+    });
 
     if (props.migration) {
       const {

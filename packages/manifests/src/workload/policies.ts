@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { ChartValues } from '../chart/chart-values';
 import { HelmChart } from '../chart/helm-chart';
 import { Kube, KubeObject } from '../chart/kube-object';
+import type { NetworkPolicyPeer } from './props';
 import type { ApiWorkloadValues } from './values';
 
 interface PolicyParts {
@@ -28,15 +29,40 @@ export function podDisruptionBudget(scope: Construct, id: string, p: PolicyParts
   );
 }
 
-/** Ingress to the API pods on the `http` port only (the NLB forwards clients from anywhere); Redis is never reachable. */
-export function networkPolicy(scope: Construct, id: string, p: PolicyParts) {
+/**
+ * Ingress to the API pods: the `http` port from anywhere (the NLB forwards
+ * clients from anywhere), the `metrics` port from the scrapers only (the
+ * kubelet's probes come from the node, which a NetworkPolicy always admits);
+ * Redis is never reachable.
+ */
+export function networkPolicy(
+  scope: Construct,
+  id: string,
+  p: PolicyParts & { readonly metricsScrapers: readonly NetworkPolicyPeer[] },
+) {
+  const tcp = (name: string) => [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromString(name) }];
   return new KubeObject(scope, id, Kube.NetworkPolicy, { name: p.name, labels: p.labels }, () => ({
     spec: {
       podSelector: { matchLabels: p.selector },
       policyTypes: ['Ingress'],
-      ingress: [{ ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromString('http') }] }],
+      ingress: [
+        { ports: tcp('http') },
+        ...(p.metricsScrapers.length > 0
+          ? [{ from: p.metricsScrapers.map(plainPeer), ports: tcp('metrics') }]
+          : []),
+      ],
     },
   }));
+}
+
+/** A copy of a peer as plain data (the caller's objects stay theirs). */
+function plainPeer(peer: NetworkPolicyPeer): NetworkPolicyPeer {
+  const selector = (s?: { readonly matchLabels: Readonly<Record<string, string>> }) =>
+    s && { matchLabels: { ...s.matchLabels } };
+  return {
+    ...(peer.namespaceSelector ? { namespaceSelector: selector(peer.namespaceSelector) } : {}),
+    ...(peer.podSelector ? { podSelector: selector(peer.podSelector) } : {}),
+  };
 }
 
 /**

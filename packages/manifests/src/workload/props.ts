@@ -5,6 +5,12 @@
  * chart value (see `apiWorkloadValues`).
  */
 
+/** A NetworkPolicy peer (`from` entry): pods by label, in namespaces by label. */
+export interface NetworkPolicyPeer {
+  readonly namespaceSelector?: { readonly matchLabels: Readonly<Record<string, string>> };
+  readonly podSelector?: { readonly matchLabels: Readonly<Record<string, string>> };
+}
+
 /** A secret variable of the API: the key it has in the Secret, and how its chart value is documented. */
 export interface SecretVariable {
   /** Key in the Secret (lower case, digits, "-", "_", "."); its chart value is `secrets.<secretValueName(key)>`. */
@@ -29,6 +35,20 @@ export interface ApiEnvironmentOptions {
 export interface ApiContainerOptions {
   /** Port the HTTP server listens on; the container port named `http`. */
   readonly port: number;
+  /**
+   * Port of a probes-and-metrics listener: the container port named `metrics`, which the
+   * liveness, readiness and startup probes then use and the Service never exposes, so no
+   * client can drive the kubelet's view of the pod. Must differ from `port` and the
+   * sidecar's port. @default - none: the probes ask the `http` port
+   */
+  readonly metricsPort?: number;
+  /**
+   * With `metricsPort`: who the NetworkPolicy admits to the `metrics` port besides the kubelet (the node's traffic
+   * to its pods is always allowed, so the probes need no rule): the pods of a Prometheus.
+   * @default - pods labelled `app.kubernetes.io/name: prometheus` in the namespace `monitoring`
+   *   (kube-prometheus-stack's Prometheus, in its usual namespace)
+   */
+  readonly metricsScrapers?: readonly NetworkPolicyPeer[];
   /** Command of the container. @default - the image's entrypoint */
   readonly command?: readonly string[];
   /** Working directory. @default - the image's */

@@ -21,6 +21,7 @@ export function checkWorkload(
   const problems: string[] = [];
   for (const [name, port] of [
     ['api.port', api.port],
+    ...(api.metricsPort === undefined ? [] : [['api.metricsPort', api.metricsPort] as const]),
     ['redis.port', redis.port],
   ] as const) {
     if (!Number.isInteger(port) || port < 1 || port > 65535)
@@ -32,6 +33,7 @@ export function checkWorkload(
   const broken = podRuleProblems(
     {
       apiPort: api.port,
+      metricsPort: api.metricsPort,
       redisPort: redis.port,
       healthPath: api.healthPath,
       readyPath: api.readyPath,
@@ -43,6 +45,7 @@ export function checkWorkload(
     },
     {
       apiPort: 'api.port',
+      metricsPort: 'api.metricsPort',
       redisPort: 'redis.port',
       healthPath: 'api.healthPath',
       readyPath: 'api.readyPath',
