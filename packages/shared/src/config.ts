@@ -10,6 +10,7 @@ import { cpuMillis, memoryMiB } from './quantities';
 import { checkCapacity } from './capacity';
 import { podRuleProblems } from './pod-rules';
 import { endpointProblems } from './endpoint';
+import { observabilityProblems } from './observability';
 
 export { ConfigError, type ConfigProblem };
 
@@ -287,6 +288,7 @@ function crossFieldProblems(c: FitTechConfig): ConfigProblem[] {
   }
 
   problems.push(...endpointProblems(c));
+  problems.push(...observabilityProblems(c.observability));
   problems.push(...checkCapacity(c));
   return problems;
 }

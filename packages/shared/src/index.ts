@@ -105,3 +105,13 @@ export {
   type TlsListener,
   type EndpointProblem,
 } from './endpoint';
+export {
+  observabilitySchema,
+  observabilityProblems,
+  burnRateFactor,
+  BURN_RATE_WINDOWS,
+  HTTP_DURATION_BUCKETS,
+  type BurnRateWindow,
+  type ObservabilityConfig,
+  type ObservabilityProblem,
+} from './observability';

@@ -73,6 +73,14 @@ export interface ResourceNames {
   /** The hook Secret of the migration Job (it runs before the release's Secret exists). */
   readonly migrationSecret: string;
   readonly testPod: string;
+  /** The ClusterIP Service of the pods' `metrics` port (never the public Service), scraped through the ServiceMonitor. */
+  readonly metricsService: string;
+  /** The ServiceMonitor and the PrometheusRule (Prometheus Operator objects, off by default). */
+  readonly serviceMonitor: string;
+  readonly prometheusRule: string;
+  /** The SNS topic of the CloudWatch alarms, and the prefix of every alarm's name. */
+  readonly alarmTopic: string;
+  readonly alarmPrefix: string;
   readonly ecrRepository: string;
   readonly dbIdentifier: string;
   /** The least-privilege PostgreSQL role the API connects as (the migration keeps it). */
@@ -116,6 +124,11 @@ export function resourceNames(config: FitTechConfig): ResourceNames {
     migrationJob: suffixed('migrate'),
     migrationSecret: suffixed('migrate-secrets'),
     testPod: suffixed('test-health'),
+    metricsService: suffixed('metrics'),
+    serviceMonitor: fullname,
+    prometheusRule: fullname,
+    alarmTopic: `${config.cluster.name}-alarms`,
+    alarmPrefix: config.cluster.name,
     ecrRepository: config.ecr.repositoryName ?? `${config.project}-api`,
     dbIdentifier: `${config.cluster.name}-postgres`,
     dbAppRole: `${config.database.username}_app`,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULTS } from './defaults';
 import { imagePinProblem } from './pod-rules';
 import { CPU_QUANTITY, MEMORY_QUANTITY } from './quantities';
+import { observabilitySchema } from './observability';
 
 /**
  * The FitTech configuration schema: the single source of truth for every
@@ -416,6 +417,9 @@ export const configSchema = z.strictObject({
         .default('10m'),
     })
     .prefault({}),
+
+  /** SLOs (the chart's alert rules), alert thresholds and the CloudWatch alarms' subscribers. */
+  observability: observabilitySchema,
 });
 
 /** The input shape: what an overrides file may contain (everything optional, deep). */
