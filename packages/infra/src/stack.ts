@@ -11,11 +11,13 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import {
   API_IMAGE,
   ConfigError,
+  apiDatabaseConnections,
   TERRAFORM_OUTPUTS,
   type FitTechConfig,
   resourceNames,
 } from '@fittech/shared/core';
 import { awsContext } from './aws-context';
+import { Alarms } from './alarms';
 import { ClusterAutoscalerIdentity } from './autoscaler';
 import { ADDONS_AFTER_NODES, EksCluster } from './cluster';
 import { DatabaseAccess } from './database-access';
@@ -56,6 +58,7 @@ export class FitTechStack extends TerraformStack {
   readonly registry: ImageRepository;
   readonly databaseAccess: DatabaseAccess;
   readonly clusterAutoscaler: ClusterAutoscalerIdentity;
+  readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: FitTechStackProps) {
     super(scope, id);
@@ -185,6 +188,36 @@ export class FitTechStack extends TerraformStack {
       name: names.ecrRepository,
       keepLastImages: config.ecr.keepLastImages,
       forceDelete: config.ecr.forceDelete,
+    });
+
+    const alarms = config.observability.alarms;
+    this.alarms = new Alarms(this, 'alarms', {
+      aws,
+      topicName: names.alarmTopic,
+      prefix: names.alarmPrefix,
+      subscriptions: [
+        ...alarms.emails.map((endpoint) => ({ protocol: 'email' as const, endpoint })),
+        ...alarms.subscriptions,
+      ],
+      database: {
+        identifier: names.dbIdentifier,
+        allocatedStorageGiB: config.database.allocatedStorageGiB,
+        cpuPercent: alarms.databaseCpuPercent,
+        freeStorageRatio: alarms.databaseFreeStorageRatio,
+        freeableMemoryMiB: alarms.databaseFreeableMemoryMiB,
+        maxConnections: alarms.databaseConnections ?? apiDatabaseConnections(config),
+      },
+      // The tags the Service controller of the configured mode puts on the NLB it creates.
+      loadBalancerTags:
+        config.service.loadBalancer === 'aws-load-balancer-controller'
+          ? {
+              'service.k8s.aws/stack': `${names.namespace}/${names.service}`,
+              'elbv2.k8s.aws/cluster': names.cluster,
+            }
+          : {
+              'kubernetes.io/service-name': `${names.namespace}/${names.service}`,
+              [`kubernetes.io/cluster/${names.cluster}`]: 'owned',
+            },
     });
 
     this.outputs(config);

@@ -560,7 +560,8 @@ describe('ECR', () => {
 
 describe('KMS key', () => {
   it('rotates, and lets CloudWatch Logs use it only for this environment’s log groups', () => {
-    expect(dev.single('aws_kms_key')).toMatchObject({
+    // The environment's key (the alarm topic has a key of its own: test/alarms.test.ts).
+    expect(dev.resource('aws_kms_key', 'encryption_key')).toMatchObject({
       enable_key_rotation: true,
       deletion_window_in_days: 30,
       policy: '${data.aws_iam_policy_document.encryption_policy.json}',

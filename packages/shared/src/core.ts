@@ -12,3 +12,4 @@ export * from './names';
 export * from './contracts';
 export { ConfigError, type ConfigProblem } from './config-error';
 export { ProblemsError, formatProblem, showValue, type Problem } from './problems';
+export { apiDatabaseConnections, API_EXTRA_CONNECTIONS_PER_REPLICA } from './database-connections';

@@ -115,3 +115,4 @@ export {
   type ObservabilityConfig,
   type ObservabilityProblem,
 } from './observability';
+export { apiDatabaseConnections, API_EXTRA_CONNECTIONS_PER_REPLICA } from './database-connections';

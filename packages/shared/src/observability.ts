@@ -132,6 +132,12 @@ export const observabilitySchema = z
         databaseFreeStorageRatio: z.number().gt(0).lt(1).default(0.1),
         /** RDS FreeableMemory below this, MiB, fires the alarm. */
         databaseFreeableMemoryMiB: z.number().int().min(1).default(64),
+        /**
+         * RDS DatabaseConnections above this fires the alarm. Default: the most the API can
+         * open (`apiDatabaseConnections`: pods at the autoscaling maximum plus surge, each
+         * with its pool and two more, plus the migration Job).
+         */
+        databaseConnections: z.number().int().min(1).optional(),
       })
       .prefault({}),
   })
