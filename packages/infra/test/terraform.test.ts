@@ -62,6 +62,8 @@ const DB_HOST = 'fittech.abc123.us-east-1.rds.amazonaws.com';
 /** What RDS reports once it manages the master password (a secret RDS names itself). */
 const MASTER_SECRET_ARN = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:rds!db-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b-AbCdEf`;
 const DB_RESOURCE_ID = 'db-ABCDEFGHIJKLMNOPQRSTUVWXY0';
+/** The NLB the Service controller made (the alarms find it by its tags). */
+const NLB_ARN = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:loadbalancer/net/a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6/0123456789abcdef`;
 
 /** Mocks for values only AWS knows; the rest Terraform invents. ARNs and IDs must look real to the provider's validators. */
 const MOCK_PROVIDER = `
@@ -86,6 +88,12 @@ mock_provider "aws" {
   }
   mock_resource "aws_cloudwatch_log_group" {
     defaults = { arn = "arn:aws:logs:us-east-1:${ACCOUNT}:log-group:mock" }
+  }
+  mock_data "aws_lbs" {
+    defaults = { arns = ["${NLB_ARN}"] }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:us-east-1:${ACCOUNT}:mock-alarms" }
   }
   mock_resource "aws_kms_key" {
     defaults = { arn = "arn:aws:kms:us-east-1:${ACCOUNT}:key/mock" }
@@ -133,6 +141,10 @@ run "apply_dev" {
   assert {
     condition     = aws_eks_pod_identity_association.database_access_api_association.service_account == "fittech" && aws_eks_pod_identity_association.database_access_migration_association.service_account == "fittech-migrate" && aws_eks_pod_identity_association.cluster_autoscaler_pod_identity_association.service_account == "cluster-autoscaler" && aws_eks_pod_identity_association.cluster_autoscaler_pod_identity_association.namespace == "kube-system"
     error_message = "the Pod Identity associations do not name the chart's and the autoscaler's ServiceAccounts"
+  }
+  assert {
+    condition     = strcontains(one([for q in aws_cloudwatch_metric_alarm.alarms_nlb_no_healthy_host["${NLB_ARN}"].metric_query : q.expression]), "WHERE LoadBalancer = 'net/a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6/0123456789abcdef'")
+    error_message = "the NLB alarm does not query the load balancer data.aws_lbs found"
   }
   assert {
     condition     = output.kubeconfig_command == "aws eks update-kubeconfig --region us-east-1 --name fittech-dev"
@@ -235,7 +247,8 @@ describeIfTerraform(suiteName, () => {
         outputs[name] = { validate: validate.stdout, test: test.stdout };
       }),
     );
-  }, 120_000);
+    // Two stacks initialized, validated and planned by Terraform: minutes on a loaded machine.
+  }, 600_000);
 
   afterAll(() => {
     if (workdir) rmSync(workdir, { recursive: true, force: true });
@@ -245,7 +258,7 @@ describeIfTerraform(suiteName, () => {
     expect(outputs[name]!.validate).toContain('Success! The configuration is valid.');
   });
 
-  it('terraform test (dev): database_url names the application role without a password, RDS manages the master secret, Pod Identity associations, the creator is the one admin, subnets take the first zones', () => {
+  it('terraform test (dev): database_url names the application role without a password, RDS manages the master secret, Pod Identity associations, the creator is the one admin, subnets take the first zones, the NLB alarms query the load balancer found by its tags', () => {
     expect(outputs.dev!.test).toMatch(/run "apply_dev"\.\.\. pass/);
   });
 
