@@ -40,6 +40,10 @@ export type {
   LoadBalancerTlsOptions,
   MigrationOptions,
   HealthTestOptions,
+  MetricsOptions,
+  MetricsRuleTarget,
+  PrometheusRuleGroup,
+  PrometheusRuleSpec,
 } from './workload/props';
 export {
   apiWorkloadValues,
@@ -50,6 +54,9 @@ export {
   type ContainerResources,
 } from './workload/values';
 export { serviceAnnotations, servicePorts, type ServicePort } from './workload/service';
+export { METRICS_PORT_NAME, type MetricsTarget } from './workload/metrics';
+export { METRICS_DEFAULTS, type MetricsValues } from './workload/metrics-values';
+export { fitTechRuleGroups, ALERT_NAMES, API_SERIES, RECORDED } from './fittech/alert-rules';
 export { isPinnedImage } from '@fittech/shared';
 
 // The Helm layer: a values-aware Chart with value references, the packager and the renderer.

@@ -56,11 +56,14 @@ describe('the chart and the rendered manifests', () => {
       'templates/job.yaml',
       'templates/network-policy.yaml',
       'templates/pod-disruption-budget.yaml',
+      'templates/prometheus-rule.yaml',
       'templates/secret-migration-secret.yaml',
       'templates/secret-secret.yaml',
       'templates/service-account-migration-service-account.yaml',
       'templates/service-account-service-account.yaml',
-      'templates/service.yaml',
+      'templates/service-metrics-service.yaml',
+      'templates/service-monitor.yaml',
+      'templates/service-service.yaml',
       'templates/tests/health-test.yaml',
       'values.schema.json',
       'values.yaml',
@@ -119,7 +122,10 @@ describe('the chart and the rendered manifests', () => {
     for (const o of objects) expect(o.metadata.namespace).toBe(devConfig.kubernetes.namespace);
     for (const [file, text] of Object.entries(artifacts.chart)) {
       if (file.endsWith('.yaml') && file.startsWith('templates/')) {
-        expect(text).toContain('namespace: {{ .Release.Namespace | quote }}');
+        // The Prometheus Operator's objects may go to the operator's namespace (a chart value).
+        expect(text).toMatch(
+          /namespace: (\{\{ if \.Values\.metrics\.[a-zA-Z]+\.namespace \}\}\{\{ \.Values\.metrics\.[a-zA-Z]+\.namespace \| quote \}\}\{\{ else \}\})?\{\{ \.Release\.Namespace \| quote \}\}/,
+        );
         // Names follow the release: no object name is spelled in a template.
         expect(text).toMatch(
           /\n {2}name: \{\{ include "fittech\.fullname(\.[a-z-]+)?" \. \| quote \}\}\n/,
@@ -146,6 +152,7 @@ describe('the chart and the rendered manifests', () => {
       'fullnameOverride',
       'image',
       'imagePullSecrets',
+      'metrics',
       'nameOverride',
       'nodeSelector',
       'podAnnotations',
@@ -792,5 +799,88 @@ describe('the values operators expect', () => {
     expect(find(full, 'Pod').spec.containers[0].command.at(-1)).toBe(
       `http://fit-api-blue:${devConfig.service.port}${devConfig.api.healthPath}`,
     );
+  });
+});
+
+describe('metrics: the ServiceMonitor, its Service and the PrometheusRule', () => {
+  const { files } = packaged(devConfig);
+  const on = render(files, {
+    metrics: {
+      serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' } },
+      prometheusRule: { enabled: true, namespace: 'monitoring' },
+    },
+  }).objects;
+
+  test('off by default: a cluster without the Prometheus Operator installs the chart', () => {
+    const kinds = render(files).objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(kinds.filter((k) => /ServiceMonitor|PrometheusRule|-metrics$/.test(k))).toEqual([]);
+  });
+
+  test('the ServiceMonitor scrapes the metrics port through a ClusterIP Service of its own, never the public one', () => {
+    const monitor = find(on, 'ServiceMonitor', names.serviceMonitor);
+    const metricsService = find(on, 'Service', names.metricsService);
+    const publicService = find(on, 'Service', names.service);
+    expect(metricsService.spec).toEqual({
+      type: 'ClusterIP',
+      selector: selectorLabels(devConfig),
+      ports: [{ name: 'metrics', port: 9090, targetPort: 'metrics', protocol: 'TCP' }],
+    });
+    expect(publicService.spec.ports.map((p: Json) => p.targetPort)).not.toContain('metrics');
+    // The monitor's selector matches the metrics Service's labels, and not the public Service's.
+    const selects = (service: Json) =>
+      Object.entries(monitor.spec.selector.matchLabels).every(
+        ([k, v]) => service.metadata.labels[k] === v,
+      );
+    expect(selects(metricsService)).toBe(true);
+    expect(selects(publicService)).toBe(false);
+    expect(monitor.metadata.labels.release).toBe('kube-prometheus-stack');
+    expect(monitor.spec.namespaceSelector).toEqual({ matchNames: [names.namespace] });
+    expect(monitor.spec.endpoints).toEqual([
+      { port: 'metrics', path: '/metrics', scheme: 'http', interval: '30s', scrapeTimeout: '10s' },
+    ]);
+  });
+
+  test("the PrometheusRule reads the release's series, and may live in the operator's namespace", () => {
+    const runbook = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'runbooks.md'), 'utf8');
+    const rule = find(on, 'PrometheusRule', names.prometheusRule);
+    expect(rule.metadata.namespace).toBe('monitoring');
+    const exprs = rule.spec.groups.flatMap((g: Json) => g.rules.map((r: Json) => r.expr as string));
+    for (const expr of exprs.filter((e: string) => e.includes('fittech_http'))) {
+      expect(expr).toContain(`job="${names.metricsService}", namespace="${names.namespace}"`);
+    }
+    for (const r of rule.spec.groups.flatMap((g: Json) => g.rules).filter((r: Json) => r.alert)) {
+      expect(Object.keys(r.annotations).sort()).toEqual(['description', 'runbook_url', 'summary']);
+      expect(r.annotations.runbook_url).toBe(
+        `${devConfig.observability.alerts.runbookUrl}#${(r.alert as string).toLowerCase()}`,
+      );
+      // The runbook has the section the link points at.
+      expect(runbook).toContain(`\n## ${r.alert}\n`);
+    }
+    // Another release reads its own series.
+    const other = render(
+      files,
+      { metrics: { prometheusRule: { enabled: true } } },
+      { release: 'blue', namespace: 'shop' },
+    );
+    expect(JSON.stringify(find(other.objects, 'PrometheusRule'))).toContain(
+      'job=\\"blue-fittech-metrics\\", namespace=\\"shop\\"',
+    );
+  });
+
+  test('the rules follow the SLOs of the configuration', () => {
+    const strict = resolveConfig({
+      env: 'dev',
+      overrides: {
+        observability: { slo: { availability: 0.9995, latency: { thresholdSeconds: 0.25 } } },
+      },
+    });
+    const rule = find(
+      render(packaged(strict).files, { metrics: { prometheusRule: { enabled: true } } }).objects,
+      'PrometheusRule',
+    );
+    const text = JSON.stringify(rule);
+    expect(text).toContain('le=\\"0.25\\"');
+    // 14.4 × 0.05 % of the budget: the 1h page's threshold.
+    expect(text).toContain('> 0.0072');
   });
 });

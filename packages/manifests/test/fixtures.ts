@@ -110,6 +110,21 @@ export const VALUE_VARIANTS: Record<string, Overrides> = {
       },
     },
   },
+  'metrics: ServiceMonitor and PrometheusRule': {
+    metrics: {
+      serviceMonitor: {
+        enabled: true,
+        namespace: 'monitoring',
+        interval: '15s',
+        scrapeTimeout: '5s',
+        labels: { release: 'kube-prometheus-stack' },
+      },
+      prometheusRule: {
+        enabled: true,
+        labels: { release: 'kube-prometheus-stack', role: 'alert-rules' },
+      },
+    },
+  },
   'name overrides': { nameOverride: 'gym', fullnameOverride: '' },
   'full name override': { fullnameOverride: 'fit-api-blue' },
   'awkward strings': {

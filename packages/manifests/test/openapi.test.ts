@@ -37,9 +37,32 @@ describe('Kubernetes OpenAPI validation (kubernetes-models)', () => {
       'NetworkPolicy',
       'Pod',
       'PodDisruptionBudget',
+      'PrometheusRule',
       'Secret',
       'Service',
       'ServiceAccount',
+      'ServiceMonitor',
+    ]);
+  });
+
+  test("the Prometheus Operator's CRD schemas catch a bad ServiceMonitor and PrometheusRule", () => {
+    const monitor = structuredClone(all.find((o) => o.kind === 'ServiceMonitor')!) as Json;
+    const rule = structuredClone(all.find((o) => o.kind === 'PrometheusRule')!) as Json;
+    monitor.spec.endpoints[0].interval = '30 seconds';
+    monitor.spec.endpoints[0].scheme = 'ftp';
+    delete monitor.spec.selector;
+    rule.spec.groups[1].rules[0].for = '2 minutes';
+    delete rule.spec.groups[0].name;
+    expect(
+      validateKubernetesObjects([monitor, rule])
+        .problems.map((p) => `${p.object.split('/')[0]} ${p.path}`)
+        .sort(),
+    ).toEqual([
+      'PrometheusRule /spec/groups/0',
+      'PrometheusRule /spec/groups/1/rules/0/for',
+      'ServiceMonitor /spec',
+      'ServiceMonitor /spec/endpoints/0/interval',
+      'ServiceMonitor /spec/endpoints/0/scheme',
     ]);
   });
 

@@ -1,6 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import type * as kplus from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
+import type {
+  IPrometheusRule,
+  IServiceMonitor,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { HelmToken } from './tokens';
 
 type ObjectMeta = kplus.k8s.ObjectMeta;
@@ -46,6 +50,15 @@ export const Kube = {
   ),
   Job: kind<{ readonly spec: kplus.k8s.JobSpec }>('batch/v1', 'Job'),
   Pod: kind<{ readonly spec: kplus.k8s.PodSpec }>('v1', 'Pod'),
+  /** The Prometheus Operator's kinds (monitoring.coreos.com/v1), typed by kubernetes-models. */
+  ServiceMonitor: kind<{ readonly spec: IServiceMonitor['spec'] }>(
+    'monitoring.coreos.com/v1',
+    'ServiceMonitor',
+  ),
+  PrometheusRule: kind<{ readonly spec: IPrometheusRule['spec'] }>(
+    'monitoring.coreos.com/v1',
+    'PrometheusRule',
+  ),
 } as const;
 
 const isPlainObject = (v: object): boolean => {

@@ -33,6 +33,7 @@ import { ApiWithRedisSidecar } from '../workload/api-with-redis-sidecar';
 import type { ApiWithRedisSidecarProps, SecretVariable } from '../workload/props';
 import { apiWorkloadValues, type ApiWorkloadValues } from '../workload/values';
 import { fitTechNotes, fitTechReadme } from './docs';
+import { fitTechRuleGroups } from './alert-rules';
 
 /** The version of this package: the chart's version. */
 export const CHART_VERSION: string = (
@@ -103,6 +104,10 @@ export function fitTechWorkload(config: FitTechConfig): ApiWithRedisSidecarProps
     },
     rollout: API_ROLLOUT,
     migration: { command: API_IMAGE.migrateCommand },
+    metrics: {
+      path: '/metrics',
+      rules: (target) => fitTechRuleGroups(config, target),
+    },
   };
 }
 

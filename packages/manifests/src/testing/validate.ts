@@ -2,7 +2,9 @@
  * Validation of Kubernetes objects against the Kubernetes OpenAPI schemas,
  * with an independent validator: the JSON schemas compiled into the
  * `kubernetes-models` package (they include native sidecars'
- * `initContainers[].restartPolicy`). They check types, required fields and
+ * `initContainers[].restartPolicy`), and for the Prometheus Operator's
+ * ServiceMonitor and PrometheusRule the schemas of its CRDs
+ * (`@kubernetes-models/prometheus-operator`). They check types, required fields and
  * enums; like the API server, they accept unknown fields.
  */
 
@@ -29,9 +31,13 @@ function modelFor(apiVersion: string, kind: string): ModelClass | undefined {
   if (!/^([a-z0-9.-]+\/)?v[0-9a-z]+$/.test(apiVersion) || !/^[A-Z][A-Za-z0-9]*$/.test(kind))
     return undefined;
   try {
-    // kubernetes-models lays its models out by API group and version: kubernetes-models/apps/v1 → Deployment.
+    // kubernetes-models lays its models out by API group and version: kubernetes-models/apps/v1 → Deployment;
+    // the Prometheus Operator's CRDs are a package of their own, laid out the same way.
+    const home = apiVersion.startsWith('monitoring.coreos.com/')
+      ? '@kubernetes-models/prometheus-operator'
+      : 'kubernetes-models';
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const module = require(`kubernetes-models/${apiVersion}`) as Record<string, unknown>;
+    const module = require(`${home}/${apiVersion}`) as Record<string, unknown>;
     const model = module[kind];
     return typeof model === 'function' ? (model as ModelClass) : undefined;
   } catch {

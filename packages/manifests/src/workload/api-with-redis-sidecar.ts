@@ -18,6 +18,7 @@ import {
 import { apiDeployment } from './deployment';
 import { emptyDir } from './security';
 import { loadBalancerService, servicePorts } from './service';
+import { metricsObjects } from './metrics';
 import type { ApiWorkloadValues } from './values';
 
 export type { ApiWithRedisSidecarProps } from './props';
@@ -59,6 +60,8 @@ export class ApiWithRedisSidecar extends Construct {
   /** The migration Job's ServiceAccount (a hook, like the Job). */
   readonly migrationServiceAccount?: KubeObject<object>;
   readonly testPod?: KubeObject<object>;
+  /** With `metrics`: the metrics Service, the ServiceMonitor and the PrometheusRule (each behind its chart value). */
+  readonly metrics?: ReturnType<typeof metricsObjects>;
 
   constructor(scope: Construct, id: string, props: ApiWithRedisSidecarProps) {
     super(scope, id);
@@ -157,6 +160,19 @@ export class ApiWithRedisSidecar extends Construct {
       ...policyParts,
       metricsScrapers: api.metricsPort === undefined ? [] : api.metricsScrapers,
     });
+    if (props.metrics) {
+      if (api.metricsPort === undefined)
+        throw new Error(
+          `${this.node.path}: metrics need the pods' metrics port: set api.metricsPort`,
+        );
+      this.metrics = metricsObjects(this, {
+        options: props.metrics,
+        port: api.metricsPort,
+        labels,
+        podSelector: this.selectorLabels,
+        deployment: fullname,
+      });
+    }
 
     if (props.migration) {
       const {

@@ -143,6 +143,50 @@ export interface HealthTestOptions {
   readonly runAsUser?: number;
 }
 
+/** One rule of a Prometheus rule group: a recording rule (`record`) or an alert (`alert`). */
+export interface PrometheusRuleSpec {
+  readonly record?: string;
+  readonly alert?: string;
+  /** The PromQL expression. */
+  readonly expr: string;
+  /** How long an alert's expression must hold before it fires. @default - at once */
+  readonly for?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** An alert's summary, description and runbook_url (plain text: no template syntax). */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** A Prometheus rule group, as a PrometheusRule's `spec.groups[]` holds it. */
+export interface PrometheusRuleGroup {
+  readonly name: string;
+  /** Evaluation interval. @default - Prometheus's global evaluation_interval */
+  readonly interval?: string;
+  readonly rules: readonly PrometheusRuleSpec[];
+}
+
+/** Where the rules find the workload's series (see `MetricsTarget`). */
+export interface MetricsRuleTarget {
+  readonly namespace: string;
+  readonly job: string;
+  readonly podPattern: string;
+}
+
+/**
+ * The API's Prometheus metrics: served on the container port named `metrics` (`api.metricsPort`,
+ * which they require), scraped
+ * through a ClusterIP Service of their own (`<fullname>-metrics`) by a ServiceMonitor, with
+ * alert rules in a PrometheusRule; each object only when its chart value enables it.
+ */
+export interface MetricsOptions {
+  /** The metrics path. @default "/metrics" */
+  readonly path?: string;
+  /**
+   * The rule groups, given where the series come from (namespace, job, pod names as
+   * references of the release). @default - no PrometheusRule
+   */
+  readonly rules?: (target: MetricsRuleTarget) => readonly PrometheusRuleGroup[];
+}
+
 export interface ApiWithRedisSidecarProps {
   /** The API container. */
   readonly api: ApiContainerOptions;
@@ -156,6 +200,8 @@ export interface ApiWithRedisSidecarProps {
   readonly rollout?: { readonly maxSurge?: number; readonly maxUnavailable?: number };
   /** A pre-install/pre-upgrade hook Job that migrates the database. @default - none */
   readonly migration?: MigrationOptions;
+  /** Prometheus metrics: a metrics Service, a ServiceMonitor and a PrometheusRule (chart values turn them on). @default - none */
+  readonly metrics?: MetricsOptions;
   /** A `helm test` Pod that calls the health path through the Service; false for none. @default - the defaults of HealthTestOptions */
   readonly healthTest?: HealthTestOptions | false;
 }

@@ -44,7 +44,7 @@ function resources(container: string): TSchema {
 }
 
 /** A Kubernetes label value (at most 63 characters). */
-const LABEL_VALUE = {
+export const LABEL_VALUE = {
   type: 'string',
   maxLength: 63,
   pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$',
@@ -53,7 +53,7 @@ const LABEL_VALUE = {
 const ANNOTATION_VALUE = { type: 'string', maxLength: 65536, pattern: '^[^\\x00]*$' };
 
 /** A map of strings whose keys may not be one of `reserved` (exact) or start with `prefixes`. */
-function stringMap(
+export function stringMap(
   description: string,
   reserved: { keys?: readonly string[]; prefixes?: readonly string[]; why: string },
   extra: Record<string, unknown> = {},

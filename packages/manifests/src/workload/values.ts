@@ -7,6 +7,7 @@ import { contractVariables, secretVariables } from './environment';
 export { secretValueName };
 import type { ApiWithRedisSidecarProps } from './props';
 import { serviceAnnotations } from './service';
+import { METRICS_DEFAULTS, metricsSchema, type MetricsValues } from './metrics-values';
 import {
   environmentSchemas,
   imageSchemas,
@@ -51,6 +52,8 @@ export interface ApiWorkloadValues {
   readonly topologySpreadConstraints: kplus.k8s.TopologySpreadConstraint[];
   readonly priorityClassName: string;
   readonly service: { readonly annotations: Readonly<Record<string, string>> };
+  /** The ServiceMonitor and PrometheusRule (present when the workload has `metrics`). */
+  readonly metrics: MetricsValues;
 }
 
 /** The defaults of the deploy-time values. */
@@ -117,6 +120,7 @@ export function apiWorkloadValues(
       ...podSchemas(Object.keys(workload.labels ?? {})),
       ...schedulingSchemas(),
       ...serviceSchema(Object.keys(serviceAnnotations(workload.service))),
+      ...(workload.metrics ? metricsSchema(Object.keys(workload.labels ?? {})) : {}),
     },
     { additionalProperties: false },
   );
@@ -148,6 +152,7 @@ export function apiWorkloadValues(
     ]),
     priorityClassName: '',
     service: { annotations: {} },
-  };
+    ...(workload.metrics ? { metrics: structuredClone(METRICS_DEFAULTS) } : {}),
+  } as ApiWorkloadValues;
   return defineValues(schema, values as never) as unknown as ValuesDefinition<ApiWorkloadValues>;
 }
