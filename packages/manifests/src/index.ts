@@ -17,6 +17,7 @@ export {
   CHART_VERSION,
   KUBE_VERSION_CONSTRAINT,
   type ChartArtifacts,
+  type ChartVersions,
   type FitTechChartProps,
 } from './fittech/chart';
 

@@ -35,6 +35,15 @@ export { didYouMean } from './suggest';
 export { readOverridesFile, type OverridesFile } from './config-file';
 export { secretValueName, TERRAFORM_OUTPUTS } from './contracts';
 export {
+  chartVersion,
+  isReleaseVersion,
+  isSemver,
+  ociTag,
+  releaseTag,
+  RELEASE_PACKAGE,
+  type ChartVersionInputs,
+} from './chart-version';
+export {
   APP_VERSION,
   API_IMAGE,
   REDIS_UID,
@@ -83,7 +92,7 @@ export {
   type CapacityReport,
 } from './capacity';
 export { CPU_QUANTITY, MEMORY_QUANTITY, cpuMillis, memoryMiB } from './quantities';
-export { STAMP_FILE, configHash, synthStamp, type SynthStamp } from './stamp';
+export { STAMP_FILE, configHash, synthStamp, type StampedChart, type SynthStamp } from './stamp';
 export { OVERRIDES_SCHEMA_FILE, overridesJsonSchema } from './json-schema';
 export { retry, RetryError, exponentialBackoff, sleep, type RetryOptions } from './retry';
 export {

@@ -12,6 +12,26 @@ export interface SynthStamp {
   readonly configHash: string;
   /** The git commit synthesized from, when known. */
   readonly commit?: string;
+  /**
+   * The chart in `chart/`: its name, version (see chartVersion) and appVersion, the
+   * directory relative to the stamp, and the OCI tag `helm push` gives that version.
+   */
+  readonly chart?: StampedChart;
+  /**
+   * The image the chart deploys by default, tied to the chart version: on a commit build the
+   * pipeline pushes the API image tagged with the commit the chart version names.
+   */
+  readonly image?: { readonly repository: string; readonly tag: string };
+}
+
+export interface StampedChart {
+  readonly name: string;
+  readonly version: string;
+  readonly appVersion: string;
+  /** Relative to the stamp's directory, e.g. `chart`. */
+  readonly path: string;
+  /** The OCI tag of `version` (`+` written as `_`). */
+  readonly ociTag: string;
 }
 
 /** The stamp's file name inside the output directory (`dist/`). */
@@ -36,10 +56,16 @@ export function configHash(config: FitTechConfig): string {
     .digest('hex');
 }
 
-export function synthStamp(config: FitTechConfig, commit?: string): SynthStamp {
+export function synthStamp(
+  config: FitTechConfig,
+  commit?: string,
+  built: Pick<SynthStamp, 'chart' | 'image'> = {},
+): SynthStamp {
   return {
     environment: config.environment,
     configHash: configHash(config),
     ...(commit ? { commit } : {}),
+    ...(built.chart ? { chart: built.chart } : {}),
+    ...(built.image ? { image: built.image } : {}),
   };
 }

@@ -20,12 +20,16 @@
  * directory is removed.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
   ConfigError,
   OVERRIDES_SCHEMA_FILE,
+  chartVersion,
+  defaultImageRepository,
+  ociTag,
+  type SynthStamp,
   STAMP_FILE,
   environmentNames,
   overridesJsonSchema,
@@ -38,7 +42,7 @@ import {
   type ProjectConfig,
 } from '@fittech/shared';
 import { PROJECT_CONFIG_FILE, loadProjectConfig } from '@fittech/shared/loader';
-import { keepCompiledValidators, synthesizeFitTechChart } from '@fittech/manifests';
+import { CHART_VERSION, keepCompiledValidators, synthesizeFitTechChart } from '@fittech/manifests';
 // The module, not the package's index: the index also loads the deploy CLI's modules.
 import { generateWorkflows } from '../pipeline/workflows';
 import { milliseconds } from '../clock';
@@ -80,6 +84,11 @@ export interface SynthOptions {
   readonly cwd?: string;
   /** Where Terraform is synthesized (default: terraformHere). */
   readonly terraform?: TerraformStage;
+  /**
+   * The commit the chart version names (tests); `false` for none. @default - this
+   * checkout's HEAD, with its tags (a release commit gives the release version)
+   */
+  readonly commit?: { readonly id: string; readonly tags: readonly string[] } | false;
 }
 
 export type Files = Record<string, string>;
@@ -142,6 +151,8 @@ export function projectConfigs(
 /** Every artifact, computed in memory. */
 export interface Generated {
   config: FitTechConfig;
+  /** The chart's version and appVersion, and what the stamp records of them. */
+  build: BuildVersions;
   terraform: Files;
   chart: Files;
   manifests: Files;
@@ -188,7 +199,11 @@ function startGeneration(options: SynthOptions): Generation {
   const t1 = milliseconds();
   const terraformFiles = (options.terraform ?? terraformHere)(config);
   const t2 = milliseconds();
-  const { chart, manifests } = synthesizeFitTechChart(config);
+  const build = buildVersions(
+    config,
+    options.commit === undefined ? currentCommit() : options.commit,
+  );
+  const { chart, manifests } = synthesizeFitTechChart(config, build.chart);
   const t3 = milliseconds();
   const workflows = options.workflowsDir === false ? {} : generateWorkflows(committed);
   const rootFiles: Files =
@@ -202,6 +217,7 @@ function startGeneration(options: SynthOptions): Generation {
   const timings = { config: t1 - t0, terraform: t2 - t1, manifests: t3 - t2, workflows: t4 - t3 };
   return {
     config,
+    build,
     chart,
     manifests,
     workflows,
@@ -271,10 +287,10 @@ function writeFilesAtomically(dir: string, files: Files): void {
   }
 }
 
-/** The commit synthesized from (for the stamp), when this is a git checkout. */
-function currentCommit(): string | undefined {
+/** git, in the repository; undefined when it fails (not a checkout, no git). */
+function git(args: string[]): string | undefined {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], {
+    return execFileSync('git', args, {
       cwd: REPO_ROOT,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -283,6 +299,62 @@ function currentCommit(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The commit synthesized from and its tags, when this is a git checkout. */
+function currentCommit(): { id: string; tags: string[] } | false {
+  const id = git(['rev-parse', 'HEAD']);
+  if (!id) return false;
+  const tags = git(['tag', '--points-at', id]);
+  return { id, tags: tags ? tags.split('\n') : [] };
+}
+
+/** @fittech/api's version: the chart's appVersion. */
+function apiVersion(): string {
+  const file = join(REPO_ROOT, 'packages', 'api', 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+/** The chart's versions and what the stamp records of them. */
+export interface BuildVersions {
+  readonly commit?: string;
+  readonly chart: { readonly version: string; readonly appVersion: string };
+  readonly stamp: Pick<SynthStamp, 'chart' | 'image'>;
+}
+
+/**
+ * Chart `version`: the release version (@fittech/manifests's, see chartVersion), naming the
+ * commit on any build that is not the release's; `appVersion`: @fittech/api's version. The
+ * stamp ties the chart version to the image the pipeline deploys with it (tagged by commit).
+ */
+function buildVersions(
+  config: FitTechConfig,
+  commit: { id: string; tags: readonly string[] } | false,
+): BuildVersions {
+  const version = chartVersion({
+    releaseVersion: CHART_VERSION,
+    ...(commit ? { commit: commit.id, tags: commit.tags } : {}),
+    // The chart still differs between environments: each gets its own version.
+    environment: config.environment,
+  });
+  const appVersion = apiVersion();
+  return {
+    ...(commit ? { commit: commit.id } : {}),
+    chart: { version, appVersion },
+    stamp: {
+      chart: {
+        name: resourceNames(config).chart,
+        version,
+        appVersion,
+        path: 'chart',
+        ociTag: ociTag(version),
+      },
+      image: {
+        repository: defaultImageRepository(config),
+        tag: commit ? commit.id : config.api.imageTag,
+      },
+    },
+  };
 }
 
 /** Whether the options ask for a preview (then the committed generated files are left alone). */
@@ -307,7 +379,7 @@ export function synth(options: SynthOptions = {}): SynthResult {
     chart: generated.chart,
     manifests: generated.manifests,
     '': {
-      [STAMP_FILE]: `${JSON.stringify(synthStamp(generated.config, currentCommit()), null, 2)}\n`,
+      [STAMP_FILE]: `${JSON.stringify(synthStamp(generated.config, generated.build.commit, generated.build.stamp), null, 2)}\n`,
     },
     // Last: while the other files are written, Terraform may still be synthesizing in its worker.
     terraform: () => {

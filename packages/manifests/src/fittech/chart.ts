@@ -35,7 +35,11 @@ import { apiWorkloadValues, type ApiWorkloadValues } from '../workload/values';
 import { fitTechNotes, fitTechReadme } from './docs';
 import { fitTechRuleGroups } from './alert-rules';
 
-/** The version of this package: the chart's version. */
+/**
+ * The version of this package: the project's release version, and the chart's version
+ * when no other is given (synth gives one that names the commit, see chartVersion in
+ * @fittech/shared).
+ */
 export const CHART_VERSION: string = (
   JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
     version: string;
@@ -122,12 +126,23 @@ export function fitTechValues(config: FitTechConfig): ValuesDefinition<ApiWorklo
   });
 }
 
+/** The chart's version and the API's, for Chart.yaml. */
+export interface ChartVersions {
+  /** Chart.yaml `version`. @default CHART_VERSION (this package's version) */
+  readonly version?: string;
+  /** Chart.yaml `appVersion`: the API's version. @default APP_VERSION */
+  readonly appVersion?: string;
+}
+
 /** Chart.yaml of the FitTech chart. */
-export function fitTechChartMetadata(config: FitTechConfig): ChartMetadata {
+export function fitTechChartMetadata(
+  config: FitTechConfig,
+  versions: ChartVersions = {},
+): ChartMetadata {
   return {
     name: chartName(config),
-    version: CHART_VERSION,
-    appVersion: APP_VERSION,
+    version: versions.version ?? CHART_VERSION,
+    appVersion: versions.appVersion ?? APP_VERSION,
     description: `The ${config.project} REST API with its Redis cache sidecar, behind an AWS Network Load Balancer.`,
     kubeVersion: KUBE_VERSION_CONSTRAINT,
     icon: ICON,
@@ -141,6 +156,8 @@ export interface FitTechChartProps {
   readonly valueOverrides?: ValuesOverrides<ApiWorkloadValues & StandardValues>;
   /** The release to synthesize for. @default - the configured kubernetes.releaseName and namespace */
   readonly release?: { readonly name?: string; readonly namespace?: string };
+  /** Chart.yaml's version and appVersion. @default - see {@link ChartVersions} */
+  readonly versions?: ChartVersions;
 }
 
 /** The FitTech API chart: an {@link ApiWithRedisSidecar} configured entirely from @fittech/shared. */
@@ -152,7 +169,7 @@ export class FitTechChart extends HelmChart<ApiWorkloadValues> {
     const { config } = props;
     const names = resourceNames(config);
     super(scope, id, {
-      chart: fitTechChartMetadata(config),
+      chart: fitTechChartMetadata(config, props.versions),
       values: fitTechValues(config),
       release: { name: names.release, namespace: names.namespace, ...props.release },
       ...(props.valueOverrides ? { valueOverrides: props.valueOverrides } : {}),
@@ -193,8 +210,11 @@ export interface ChartArtifacts {
  * its default values. Pure and deterministic: nothing is written, and the same
  * config gives the same bytes.
  */
-export function synthesizeFitTechChart(config: FitTechConfig): ChartArtifacts {
-  const chart = new FitTechChart(new App({ outdir: '.' }), 'fittech', { config });
+export function synthesizeFitTechChart(
+  config: FitTechConfig,
+  versions: ChartVersions = {},
+): ChartArtifacts {
+  const chart = new FitTechChart(new App({ outdir: '.' }), 'fittech', { config, versions });
   const { files, checked } = packageAndCheck(chart, fitTechPackaging(config));
   const names = resourceNames(config);
   const release = { release: names.release, namespace: names.namespace };
