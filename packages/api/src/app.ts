@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import { accessLog } from './access-log';
 import type { ApiContext } from './context';
 import { errorHandler, notFound } from './http';
+import { requestMetrics } from './metrics-http';
 import { authRoutes } from './routes/auth';
 import { dashboardRoutes } from './routes/dashboard';
 import { probeRoutes } from './routes/probes';
@@ -21,6 +22,8 @@ export function createApp(ctx: ApiContext): Express {
   // proxy in front of the API rewrites it (the NLB preserves client addresses).
   app.set('trust proxy', false);
 
+  // First, so that the time measured is the whole request's, and every answer is counted.
+  app.use(requestMetrics(ctx.metrics.httpRequestDuration));
   app.use(accessLog(ctx.logger, [ctx.healthPath]));
   app.use(helmet());
   // Tokens and personal data must not be kept by any cache on the way (RFC 6749 §5.1, RFC 9111).

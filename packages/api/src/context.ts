@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import type { ResponseCache } from './cache';
+import type { ApiMetrics } from './metrics';
 import type { Passwords } from './passwords';
 import type { RateLimits } from './rate-limits';
 import type { PrincipalCache } from './principals';
@@ -28,6 +29,8 @@ export interface ApiContext {
   readonly now: () => Date;
   /** Liveness on the public port too: the pipeline's external check through the load balancer. */
   readonly healthPath: string;
+  /** The replica's Prometheus metrics: requests are timed into them (see metrics-http.ts). */
+  readonly metrics: ApiMetrics;
 }
 
 /** The authenticated caller, set on `res.locals` by the `authenticate` middleware. */

@@ -89,6 +89,7 @@ export {
   type User,
   type WriteObserver,
   type WriteOutcome,
+  type QueryTiming,
 } from './repository';
 export { Passwords, DEFAULT_HASHING, type PasswordOptions } from './passwords';
 export { Tokens, type TokenSettings, type TokenSubject } from './tokens';
@@ -100,9 +101,20 @@ export {
   accountKey,
   type Admission,
   type RateLimitRule,
+  type RateLimitName,
   type RateLimitSettings,
 } from './rate-limits';
 export { clientAddressKey } from './client-address';
+export {
+  ApiMetrics,
+  HTTP_DURATION_BUCKETS,
+  QUERY_DURATION_BUCKETS,
+  INVALIDATION_LAG_BUCKETS,
+  type ApiMetricsProps,
+} from './metrics';
+export { requestMetrics, routeTemplate, UNMATCHED_ROUTE } from './metrics-http';
+export { observeSources, type MetricSources } from './metrics-sources';
+export { metricsHandler } from './metrics-endpoint';
 export {
   pyRound,
   ageOn,

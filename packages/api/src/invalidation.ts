@@ -35,12 +35,20 @@ export interface InvalidationListenerOptions {
   readonly maxBackoffMillis?: number;
 }
 
+/** A notification this replica's own write will cause, and when that write was sent. */
+interface Echo {
+  readonly payload: string;
+  /** `performance.now()` when the write was sent: its arrival measures the delivery lag. */
+  readonly sentAt: number;
+}
+
 /**
  * The replica's ear for other replicas' writes: a dedicated PostgreSQL
  * connection that LISTENs on {@link CACHE_CHANNEL} and reconnects with
  * back-off, forever, until closed. Events: `listening`, `lost` (error),
- * `invalidated` (userId), `flushed`, `echo` (userId: this replica's own
- * write, already applied locally), `account` (userId or undefined).
+ * `invalidated` (userId), `flushed`, `echo` (userId, then the seconds from
+ * sending the write to hearing its notification: this replica's own write,
+ * already applied locally), `account` (userId or undefined).
  */
 export class InvalidationListener extends EventEmitter {
   private client: Client | undefined;
@@ -52,7 +60,7 @@ export class InvalidationListener extends EventEmitter {
   private readonly heartbeatMillis: number;
   private readonly maxBackoffMillis: number;
   /** Per PostgreSQL backend pid: payloads of this replica's own writes whose notification is due. */
-  private readonly echoes = new Map<number, string[]>();
+  private readonly echoes = new Map<number, Echo[]>();
 
   constructor(private readonly options: InvalidationListenerOptions) {
     super();
@@ -146,25 +154,28 @@ export class InvalidationListener extends EventEmitter {
    * them exactly.
    */
   expectEcho(backendPid: number, payload: string): void {
+    const echo: Echo = { payload, sentAt: performance.now() };
     const queue = this.echoes.get(backendPid);
-    if (queue) queue.push(payload);
-    else this.echoes.set(backendPid, [payload]);
+    if (queue) queue.push(echo);
+    else this.echoes.set(backendPid, [echo]);
   }
 
   /** The commit announced by {@link expectEcho} failed or its outcome is unknown: apply its notification if it comes. */
   forgetEcho(backendPid: number, payload: string): void {
     const queue = this.echoes.get(backendPid);
-    const at = queue?.lastIndexOf(payload) ?? -1;
+    let at = (queue?.length ?? 0) - 1;
+    while (at >= 0 && queue![at]!.payload !== payload) at -= 1;
     if (at >= 0) queue!.splice(at, 1);
     if (queue?.length === 0) this.echoes.delete(backendPid);
   }
 
-  private isEcho(notification: Notification, payload: string): boolean {
+  /** The echo this notification answers (taken off its queue), or undefined for another replica's write. */
+  private takeEcho(notification: Notification, payload: string): Echo | undefined {
     const queue = this.echoes.get(notification.processId);
-    if (queue?.[0] !== payload) return false;
-    queue.shift();
+    if (queue?.[0]?.payload !== payload) return undefined;
+    const echo = queue.shift();
     if (queue.length === 0) this.echoes.delete(notification.processId);
-    return true;
+    return echo;
   }
 
   private receive(notification: Notification): void {
@@ -187,8 +198,9 @@ export class InvalidationListener extends EventEmitter {
       this.options.logger.warn({ payload }, 'ignoring a malformed cache invalidation');
       return;
     }
-    if (this.isEcho(notification, payload)) {
-      this.emit('echo', userId);
+    const echo = this.takeEcho(notification, payload);
+    if (echo !== undefined) {
+      this.emit('echo', userId, (performance.now() - echo.sentAt) / 1000);
       return;
     }
     this.options.onInvalidate(userId);

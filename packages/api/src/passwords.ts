@@ -38,9 +38,14 @@ export class Passwords {
     this.dummy = bcryptHash('fittech-timing-equaliser', this.rounds);
   }
 
-  /** Hashing work running and waiting (for logs and tests). */
+  /** Hashing work running and waiting (for logs, metrics and tests). */
   get load(): { running: number; waiting: number } {
     return this.gate.load;
+  }
+
+  /** Hashing work refused (503) since start, by reason. */
+  get refusals(): Readonly<WorkGate['refusals']> {
+    return this.gate.refusals;
   }
 
   hash(password: string): Promise<string> {

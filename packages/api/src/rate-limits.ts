@@ -41,7 +41,11 @@ export interface Admission {
   refund(): Promise<void>;
 }
 
+/** The limits by name (their key prefix in the table; the `limit` label of the refusals metric). */
+export type RateLimitName = 'login-address' | 'login-account' | 'register-address';
+
 interface Counted {
+  readonly name: RateLimitName;
   readonly limiter: RateLimiterPostgres;
   readonly rule: RateLimitRule;
   readonly key: string;
@@ -66,6 +70,12 @@ export function accountKey(username: string): string {
  * or hung) rejects, and the request answers 503 like any database outage.
  */
 export class RateLimits {
+  /** Attempts refused (429) since start, by the limit that refused them (read by the metrics). */
+  readonly refusals: Record<RateLimitName, number> = {
+    'login-address': 0,
+    'login-account': 0,
+    'register-address': 0,
+  };
   private readonly loginAddress: RateLimiterPostgres;
   private readonly loginAccount: RateLimiterPostgres;
   private readonly registerAddress: RateLimiterPostgres;
@@ -74,7 +84,7 @@ export class RateLimits {
     pool: Pool,
     private readonly settings: RateLimitSettings = DEFAULT_RATE_LIMITS,
   ) {
-    const limiter = (keyPrefix: string, rule: RateLimitRule, clearExpired: boolean) =>
+    const limiter = (keyPrefix: RateLimitName, rule: RateLimitRule, clearExpired: boolean) =>
       new RateLimiterPostgres({
         storeClient: pool,
         storeType: 'pool',
@@ -94,33 +104,36 @@ export class RateLimits {
   /** A login attempt from `address` for `username`. */
   login(address: string, username: string): Promise<Admission> {
     return this.admit([
-      [this.loginAddress, this.settings.loginPerAddress, address],
-      [this.loginAccount, this.settings.loginPerAccount, accountKey(username)],
+      ['login-address', this.loginAddress, this.settings.loginPerAddress, address],
+      ['login-account', this.loginAccount, this.settings.loginPerAccount, accountKey(username)],
     ]);
   }
 
   /** A registration from `address`. */
   register(address: string): Promise<Admission> {
-    return this.admit([[this.registerAddress, this.settings.registerPerAddress, address]]);
+    return this.admit([
+      ['register-address', this.registerAddress, this.settings.registerPerAddress, address],
+    ]);
   }
 
   private async admit(
-    checks: readonly [RateLimiterPostgres, RateLimitRule, string][],
+    checks: readonly [RateLimitName, RateLimiterPostgres, RateLimitRule, string][],
   ): Promise<Admission> {
     const counted: Counted[] = await Promise.all(
-      checks.map(async ([limiter, rule, key]) => {
+      checks.map(async ([name, limiter, rule, key]) => {
         try {
-          return { limiter, rule, key, result: await limiter.consume(key), refused: false };
+          return { name, limiter, rule, key, result: await limiter.consume(key), refused: false };
         } catch (outcome) {
           // Over the limit is a RateLimiterRes; anything else is the store failing.
           if (outcome instanceof RateLimiterRes) {
-            return { limiter, rule, key, result: outcome, refused: true };
+            return { name, limiter, rule, key, result: outcome, refused: true };
           }
           throw outcome;
         }
       }),
     );
     const refused = counted.filter((c) => c.refused);
+    for (const c of refused) this.refusals[c.name] += 1;
     return {
       allowed: refused.length === 0,
       headers: headers(counted, refused),

@@ -211,16 +211,31 @@ async function execute<R extends QueryResultRow>(
   runner: Pool | PoolClient,
   statement: Statement,
   values: unknown[],
+  timing?: QueryTiming,
 ): Promise<{ rows: R[]; stale: boolean }> {
+  const started = timing ? performance.now() : 0;
+  let ok = false;
   try {
     const { rows } = await runner.query<R>({ ...statement, values });
+    ok = true;
     return { rows, stale: false };
   } catch (error) {
     if (!isStalePlan(error)) throw error;
     const { rows } = await runner.query<R>({ text: statement.text, values });
+    ok = true;
     return { rows, stale: true };
+  } finally {
+    timing?.(statement.name, (performance.now() - started) / 1000, ok);
   }
 }
+
+/**
+ * Told how long each statement took, in seconds (a read's includes waiting for
+ * a free pooled connection; a write holds its connection already), and whether
+ * it succeeded; `statement` is its prepared name
+ * (`fittech_find_user_by_id`, …), a fixed set, so it can label a metric.
+ */
+export type QueryTiming = (statement: string, seconds: number, ok: boolean) => void;
 
 /** The values of `columns` in `values`, in column order; absent ones are null. */
 const parameters = (columns: Readonly<Record<string, string>>, values: Values) =>
@@ -230,13 +245,14 @@ export class Repository {
   constructor(
     private readonly pool: Pool,
     private readonly observer?: WriteObserver,
+    private readonly timing?: QueryTiming,
   ) {}
 
   private async rows<R extends QueryResultRow = Row>(
     statement: Statement,
     values: unknown[],
   ): Promise<R[]> {
-    return (await execute<R>(this.pool, statement, values)).rows;
+    return (await execute<R>(this.pool, statement, values, this.timing)).rows;
   }
 
   /** The account an email names, whatever its case (a unique index on `lower(email)`). */
@@ -333,12 +349,12 @@ export class Repository {
     let rows: Row[];
     this.observer?.committing(userId, backendPid);
     try {
-      ({ rows, stale: discard } = await execute<Row>(client, statement, [
-        userId,
-        ...params,
-        CACHE_CHANNEL,
-        payload,
-      ]));
+      ({ rows, stale: discard } = await execute<Row>(
+        client,
+        statement,
+        [userId, ...params, CACHE_CHANNEL, payload],
+        this.timing,
+      ));
     } catch (error) {
       // A connection that timed out or broke is destroyed (PostgreSQL ends what it was doing
       // with the session); a statement that failed left nothing behind (it was its own transaction).

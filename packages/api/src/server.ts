@@ -17,6 +17,9 @@ import {
 } from './http-timeouts';
 import { InvalidationListener } from './invalidation';
 import { createLogger } from './logger';
+import { ApiMetrics } from './metrics';
+import { metricsHandler } from './metrics-endpoint';
+import { observeSources } from './metrics-sources';
 import { Passwords } from './passwords';
 import { ProbeListener } from './probe-listener';
 import { CoalescedReadiness } from './readiness';
@@ -77,6 +80,8 @@ export interface RunningApi {
   readonly redis: Redis;
   readonly cache: ResponseCache;
   readonly listener: InvalidationListener;
+  /** This instance's Prometheus registry and histograms. */
+  readonly metrics: ApiMetrics;
   readonly shuttingDown: boolean;
   /**
    * Graceful stop: readiness fails at once, the listener stops accepting,
@@ -194,11 +199,23 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
     logger,
   });
 
+  const metrics = new ApiMetrics();
+  const passwords = new Passwords({ rounds: options.bcryptRounds, gate: options.hashing });
+  const rateLimits = new RateLimits(pool, { ...DEFAULT_RATE_LIMITS, ...options.rateLimits });
+  observeSources(metrics, {
+    pools: { requests: pool, readiness: probePool },
+    cache,
+    listener,
+    passwords,
+    rateLimits,
+  });
+  probes.serveMetrics(metricsHandler(metrics));
+
   const app = createApp({
-    repository: new Repository(pool, writes),
+    repository: new Repository(pool, writes, metrics.timeQuery),
     cache,
     principals,
-    passwords: new Passwords({ rounds: options.bcryptRounds, gate: options.hashing }),
+    passwords,
     tokens: new Tokens({
       secret: env.SECRET_KEY,
       algorithm: env.ALGORITHM,
@@ -207,7 +224,8 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
     logger,
     now: options.now ?? (() => new Date()),
     healthPath: env.HEALTH_PATH,
-    rateLimits: new RateLimits(pool, { ...DEFAULT_RATE_LIMITS, ...options.rateLimits }),
+    rateLimits,
+    metrics,
   });
 
   // Responses not yet sent when shutdown starts are told to close their connection.
@@ -302,6 +320,7 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
     redis,
     cache,
     listener,
+    metrics,
     get shuttingDown() {
       return shuttingDown;
     },

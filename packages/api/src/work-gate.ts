@@ -29,6 +29,11 @@ interface Waiter {
 export class WorkGate {
   private running = 0;
   private readonly queue: Waiter[] = [];
+  /** Tasks refused since the gate was made, by reason (read by the metrics at each scrape). */
+  readonly refusals: Record<GateBusyError['reason'], number> = {
+    'queue full': 0,
+    'wait exceeded': 0,
+  };
 
   constructor(private readonly options: WorkGateOptions) {}
 
@@ -52,6 +57,7 @@ export class WorkGate {
       return Promise.resolve();
     }
     if (this.queue.length >= this.options.maxQueue) {
+      this.refusals['queue full'] += 1;
       return Promise.reject(new GateBusyError('queue full'));
     }
     return new Promise((resolve, reject) => {
@@ -63,6 +69,7 @@ export class WorkGate {
         },
         timer: setTimeout(() => {
           this.queue.splice(this.queue.indexOf(waiter), 1);
+          this.refusals['wait exceeded'] += 1;
           reject(new GateBusyError('wait exceeded'));
         }, this.options.maxWaitMillis),
       };
