@@ -45,8 +45,9 @@ export class ProbeListener {
 
   /**
    * Mounts the metrics exposition at {@link METRICS_PATH} (e.g. a prom-client
-   * registry's `metrics()` written with its content type). Until then the
-   * path answers 404.
+   * registry's `metrics()` written with its content type). `startApi` mounts
+   * the API's own registry (metrics-endpoint.ts); until one is mounted the path
+   * answers 404.
    */
   serveMetrics(handler: ProbeHandler): void {
     this.routes.set(METRICS_PATH, handler);

@@ -43,10 +43,11 @@ describeWithServers('probes on a port of their own', () => {
     expect((await call(api.probesUrl, 'GET', '/nothing')).status).toBe(404);
   });
 
-  it('mounts a metrics handler at /metrics, which answers 404 until then', async () => {
+  it("serves the API's metrics at /metrics, and a handler mounted later replaces it", async () => {
     const api2 = stack.api;
     const before = await call(api2.probesUrl, 'GET', '/metrics');
-    expect(before.status).toBe(404);
+    expect(before.status).toBe(200);
+    expect(before.body).toContain('# TYPE fittech_http_request_duration_seconds histogram');
     api2.probes.serveMetrics((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
       res.end('probe_listener_test 1\n');
