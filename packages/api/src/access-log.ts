@@ -21,6 +21,25 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
 }
 
 /**
+ * The URL with every query value replaced: a client may put a password or a
+ * token in a query string (`?access_token=…`), and access logs are kept and
+ * shipped; the parameter names stay for debugging.
+ */
+export function redactQuery(url: string): string {
+  const query = url.indexOf('?');
+  if (query < 0) return url;
+  const redacted = url
+    .slice(query + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq < 0 ? pair : `${pair.slice(0, eq)}=[redacted]`;
+    })
+    .join('&');
+  return `${url.slice(0, query)}?${redacted}`;
+}
+
+/**
  * Request ids and one JSON access line per request, written when the
  * response is done: `req` (id, method, url, remote address), `res`
  * (statusCode), `responseTime` in ms. Probes log at `debug`, 5xx at `error`,
@@ -48,7 +67,7 @@ export function accessLog(logger: Logger, probePaths: readonly string[]): Reques
           req: {
             id: req.id,
             method: req.method,
-            url: req.originalUrl,
+            url: redactQuery(req.originalUrl),
             remoteAddress: req.socket.remoteAddress,
           },
           res: { statusCode: status },

@@ -21,6 +21,7 @@ import { ApiMetrics } from './metrics';
 import { metricsHandler } from './metrics-endpoint';
 import { observeSources } from './metrics-sources';
 import { Passwords } from './passwords';
+import { guardRequests } from './request-guard';
 import { ProbeListener } from './probe-listener';
 import { CoalescedReadiness } from './readiness';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitSettings } from './rate-limits';
@@ -231,12 +232,16 @@ export async function startApi(options: StartOptions): Promise<RunningApi> {
   // Responses not yet sent when shutdown starts are told to close their connection.
   const open = new Set<ServerResponse>();
   const httpTimeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.httpTimeouts };
-  const server = createServer(serverTimeoutOptions(httpTimeouts), (req, res) => {
-    open.add(res);
-    res.on('close', () => open.delete(res));
-    if (shuttingDown) res.setHeader('Connection', 'close');
-    app(req, res);
-  });
+  const server = createServer(serverTimeoutOptions(httpTimeouts));
+  server.on(
+    'request',
+    guardRequests(server, (req, res) => {
+      open.add(res);
+      res.on('close', () => open.delete(res));
+      if (shuttingDown) res.setHeader('Connection', 'close');
+      app(req, res);
+    }),
+  );
 
   applyServerTimeouts(server, httpTimeouts);
 

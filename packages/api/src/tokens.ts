@@ -67,10 +67,9 @@ export class Tokens {
     const version: unknown = (payload as { ver?: unknown }).ver;
     if (typeof version !== 'number' || !Number.isSafeInteger(version))
       return { problem: 'invalid' };
-    return {
-      userId: Number(payload.sub),
-      version,
-      expiresAt: payload.exp ?? Number.POSITIVE_INFINITY,
-    };
+    // A token without `exp` would never expire: every token this API issues has one.
+    if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp))
+      return { problem: 'invalid' };
+    return { userId: Number(payload.sub), version, expiresAt: payload.exp };
   }
 }

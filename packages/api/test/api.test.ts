@@ -243,7 +243,7 @@ describeWithServers('the API over HTTP', () => {
       }
     });
 
-    it('401 for a malformed header, a forged token, an expired token and a token of another algorithm', async () => {
+    it('401 for a malformed header, a forged token, an expired token, a token without exp and a token of another algorithm', async () => {
       const claims = { sub: String(alice.id), ver: 0 };
       const forged = jwt.sign(claims, 'a-different-secret-of-at-least-32-chars!!', {
         expiresIn: 600,
@@ -251,6 +251,8 @@ describeWithServers('the API over HTTP', () => {
       const expired = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, TEST_SECRET);
       const otherAlgorithm = jwt.sign(claims, TEST_SECRET, { algorithm: 'HS512', expiresIn: 600 });
       const unsigned = jwt.sign(claims, '', { algorithm: 'none' });
+      // Correctly signed but never expiring (issue 27: it was accepted).
+      const noExpiry = jwt.sign(claims, TEST_SECRET);
       // The earlier format named the email: such tokens are refused, their holders log in again.
       const emailToken = jwt.sign({ sub: alice.email }, TEST_SECRET, { expiresIn: 600 });
       const path = `/users/${alice.id}/food-logs`;
@@ -262,7 +264,15 @@ describeWithServers('the API over HTTP', () => {
         const res = await call(api, 'GET', path, { headers: { authorization } });
         expect([authorization, res.status]).toEqual([authorization, 401]);
       }
-      for (const token of [forged, expired, otherAlgorithm, unsigned, emailToken, 'not.a.jwt']) {
+      for (const token of [
+        forged,
+        expired,
+        otherAlgorithm,
+        unsigned,
+        noExpiry,
+        emailToken,
+        'not.a.jwt',
+      ]) {
         const res = await call(api, 'GET', path, { token });
         expect([token, res.status, res.body]).toEqual([token, 401, { detail: 'Invalid token' }]);
       }

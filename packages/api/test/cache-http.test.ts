@@ -176,4 +176,18 @@ describeWithServers('the cache over HTTP', () => {
     ]);
     expect(JSON.stringify(lines)).not.toContain(user.token);
   });
+
+  it('writes query strings with their values redacted (issue 27: ?password= was logged verbatim)', async () => {
+    lines.length = 0;
+    await call(a, 'GET', '/dashboard?password=hunter2-secret&access_token=eyJsecret');
+    const access = lines.filter((l) => l.msg === 'request completed');
+    expect(access).toEqual([
+      expect.objectContaining({
+        req: expect.objectContaining({
+          url: '/dashboard?password=[redacted]&access_token=[redacted]',
+        }),
+      }),
+    ]);
+    expect(JSON.stringify(lines)).not.toMatch(/hunter2-secret|eyJsecret/);
+  });
 });

@@ -155,6 +155,22 @@ describeWithServers('input validation over HTTP', () => {
     expect(await rows('workout_logs')).toBe(0);
   });
 
+  it('offsets PostgreSQL refuses (+16:00, -18:30) are applied, not a 500 (issue 27)', async () => {
+    const other = await newUser(api, 'offsets');
+    const food = await call(api, 'POST', `/users/${other.id}/food-logs`, {
+      token: other.token,
+      json: { food_name: 'late', timestamp: '2025-08-21T16:00:00+16:00' },
+    });
+    expect(food.status).toBe(201);
+    expect(new Date(food.body.timestamp).toISOString()).toBe('2025-08-21T00:00:00.000Z');
+    const workout = await call(api, 'POST', `/users/${other.id}/workout-logs`, {
+      token: other.token,
+      json: { workout_type: 'run', duration: 30, date: '2025-08-21T00:00:00-18:30' },
+    });
+    expect(workout.status).toBe(201);
+    expect(new Date(workout.body.date).toISOString()).toBe('2025-08-21T18:30:00.000Z');
+  });
+
   it('values written behind the API\u2019s back still come back as ISO 8601', async () => {
     const other = await newUser(api, 'iso');
     await db.query(

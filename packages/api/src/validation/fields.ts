@@ -145,8 +145,8 @@ const RANGE_MESSAGE = `Input should be a datetime from ${EARLIEST_DAY} to ${LATE
 /**
  * An ISO 8601 date-time (or a date, meaning midnight, or Unix seconds, as
  * pydantic accepts) between 1900-01-01 and 2100-12-31 UTC. A value without an
- * offset is UTC. Yields a string PostgreSQL parses exactly (microseconds
- * kept), never a JS Date.
+ * offset is UTC. Yields the instant in UTC as a string PostgreSQL parses
+ * exactly (microseconds kept, any offset ISO 8601 allows), never a JS Date.
  */
 export function timestamp() {
   return field((input, ctx): string => {
@@ -173,13 +173,14 @@ export function timestamp() {
     if (Number(hh) > 23 || Number(mi) > 59 || Number(ss) > 59) return invalid();
     if (Number(oh) > 23 || Number(om) > 59) return invalid();
     const zone = !offset || offset.toUpperCase() === 'Z' ? 'Z' : offset;
-    const value = `${y}-${mo}-${d}T${hh}:${mi}:${ss}${frac ? `.${frac}` : ''}${zone}`;
     const sign = zone === 'Z' ? 0 : zone.startsWith('-') ? -1 : 1;
     const offsetMs = sign * (Number(oh) * 60 + Number(om)) * 60_000;
     const instant =
       utcMillis(Number(y), Number(mo), Number(d), Number(hh), Number(mi), Number(ss)) - offsetMs;
     if (!inRange(instant)) return fail(ctx, 'datetime_range', RANGE_MESSAGE);
-    return value;
+    // The instant in UTC: ISO 8601 allows offsets up to ±23:59, PostgreSQL only ±15:59 (22009
+    // beyond). Offsets are whole minutes, so the fraction carries over unchanged.
+    return `${new Date(instant).toISOString().slice(0, 19)}${frac ? `.${frac}` : ''}Z`;
   });
 }
 
