@@ -639,7 +639,12 @@ describePod(
         const sidecarAliveWhenApiExited = !redis!.hasExited();
 
         expect(statuses.filter((s) => s !== 200)).toEqual([]);
-        expect(readiness).toBe(503);
+        // 503 while the public port drains; once it has drained (20 cached answers take
+        // milliseconds) the probe listener is closed: a refused connection, which the kubelet
+        // counts as not ready just the same.
+        expect(
+          readiness === 503 || /ECONNREFUSED|ECONNRESET|socket hang up/.test(String(readiness)),
+        ).toBe(true);
         if (code !== 0)
           throw new Error(`api exited with ${code} after SIGTERM:\n${api!.output().slice(-3000)}`);
         expect(elapsed).toBeLessThanOrEqual(grace);
